@@ -10,6 +10,7 @@
 #include "../../boot/x86.h"
 #include "../../drivers/drivers.h"
 #include "port.h"
+#include "archive.h"
 
 MP_REGISTER_ROOT_POINTER(mp_obj_t qenex_irq_handlers[16]);
 
@@ -220,6 +221,15 @@ static mp_obj_t hw_cmdline(void) { return mp_obj_new_str(boot_info.cmdline, strl
 static mp_obj_t hw_heap_grow(mp_obj_t limit) {
     return mp_obj_new_int_from_ull(port_heap_grow(mp_obj_int_get_uint_checked(limit)));
 }
+static mp_obj_t hw_archive_files(void) {
+    mp_obj_t l = mp_obj_new_list(0, NULL);
+    for (size_t i = 0; i < archive_count(); i++) {
+        const struct archive_file *f = archive_at(i);
+        mp_obj_list_append(l, mp_obj_new_str(f->name, strlen(f->name)));
+    }
+    return l;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(hw_archive_files_obj, hw_archive_files);
 static MP_DEFINE_CONST_FUN_OBJ_1(hw_module_obj, hw_module);
 static MP_DEFINE_CONST_FUN_OBJ_0(hw_modules_obj, hw_modules);
 static MP_DEFINE_CONST_FUN_OBJ_0(hw_cmdline_obj, hw_cmdline);
@@ -308,6 +318,7 @@ static const mp_rom_map_elem_t hw_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_module), MP_ROM_PTR(&hw_module_obj) },
     { MP_ROM_QSTR(MP_QSTR_modules), MP_ROM_PTR(&hw_modules_obj) },
     { MP_ROM_QSTR(MP_QSTR_cmdline), MP_ROM_PTR(&hw_cmdline_obj) },
+    { MP_ROM_QSTR(MP_QSTR_archive_files), MP_ROM_PTR(&hw_archive_files_obj) },
     { MP_ROM_QSTR(MP_QSTR_heap_grow), MP_ROM_PTR(&hw_heap_grow_obj) },
     { MP_ROM_QSTR(MP_QSTR_repl), MP_ROM_PTR(&hw_repl_obj) },
     { MP_ROM_QSTR(MP_QSTR_reboot), MP_ROM_PTR(&hw_reboot_obj) },
