@@ -1,0 +1,62 @@
+"""Drive a QENEX OS kernel in QEMU over its serial console (pexpect)."""
+import io
+import os
+import re
+import sys
+import time
+
+import pexpect
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, REPO)
+from tools import qemu  # noqa: E402
+
+PROMPT = "qenex> "
+ISO = os.path.join(REPO, "build", "qenex.iso")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Kernel:
+    """One QEMU process; `cmd` types a console command and returns its output."""
+
+    def __init__(self, iso=ISO, extra=(), timeout=60):
+        assert os.path.exists(iso), "%s is missing: run make iso" % iso
+        cmd = qemu.command(iso, extra)
+        self.started = time.monotonic()
+        self.log = io.StringIO()
+        self.p = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                               timeout=timeout, dimensions=(50, 200))
+        self.p.logfile_read = self.log
+        self.prompt_seconds = None
+
+    def wait_prompt(self, timeout=60):
+        self.p.expect_exact(PROMPT, timeout=timeout)
+        if self.prompt_seconds is None:
+            self.prompt_seconds = time.monotonic() - self.started
+        return self.p.before
+
+    def expect(self, pattern, timeout=30):
+        self.p.expect(pattern, timeout=timeout)
+        return self.p.before + self.p.after
+
+    def send(self, text):
+        self.p.send(text)
+
+    def cmd(self, line, timeout=30):
+        """Type `line` at the prompt; the output up to the next prompt, echo removed."""
+        self.p.send(line + "\r")
+        out = self.wait_prompt(timeout)
+        out = ANSI.sub("", out).replace("\r", "")
+        first, _, rest = out.partition("\n")
+        assert line in first, "echo of %r missing in %r" % (line, first)
+        return rest
+
+    def output(self):
+        return self.log.getvalue()
+
+    def alive(self):
+        return self.p.isalive()
+
+    def close(self):
+        if self.p.isalive():
+            self.p.terminate(force=True)
