@@ -465,8 +465,8 @@ class _Parser:
         kpos = pos
         pos, parts = self.key(pos)
         if not src.startswith("]]", pos):
-            raise self.err(pos, "expected ']]' to close the array-of-tables header, got %s"
-                           % _show(src[pos] if pos < self.n else ""))
+            raise self.err(pos, "expected ']]' to close the array-of-tables header [[%s]]"
+                           % _key_str(parts))
         name = _key_str(parts)
         t, path = self.header_walk(kpos, parts, len(parts) - 1)
         p = parts[-1]
