@@ -85,6 +85,11 @@ class LineEditor:
         self._emit(ERASE_EOL)
         self._back(len(self.text) - self.pos)
 
+    def cancel(self):
+        """Drop the line as Ctrl-C does (echo ^C and a line break); call
+        start() for a fresh prompt."""
+        return self._cancel()
+
     def add_history(self, line):
         """Append to the history: not empty, not equal to the newest entry."""
         if not line or self.history_size == 0:

@@ -424,6 +424,19 @@ class Scheduler:
         if cb is not None:
             cb()
 
+    def set_interruptible(self, flag):
+        """Let Ctrl-C raise KeyboardInterrupt in the running task (or stop it),
+        effective at once; the loop turns it off again when the task yields."""
+        t = self.current
+        if t is not None:
+            t.interruptible = flag
+            self._set_intr(flag)
+
+    def kbd_intr_changed(self):
+        """Someone else (e.g. hw.repl()) changed the interrupt character: send
+        the right setting again at the next switch."""
+        self._intr_enabled = None
+
     def _set_intr(self, enabled):
         if self.kbd_intr is not None and self._intr_enabled != enabled:
             self._intr_enabled = enabled

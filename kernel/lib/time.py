@@ -65,6 +65,17 @@ def init(source):
     _epoch_us = int(getattr(source, "boot_epoch_s", 0)) * 1000000
 
 
+def save_state():
+    """The current clock source and wall-clock offset (for tests that inject
+    a fake clock and must put the kernel's back)."""
+    return (_source, _epoch_us)
+
+
+def restore_state(state):
+    global _source, _epoch_us
+    _source, _epoch_us = state
+
+
 def set_time(epoch_s):
     """Set the wall clock (e.g. after NTP): time() returns ``epoch_s`` now."""
     global _epoch_us

@@ -429,3 +429,12 @@ def test_output_is_bytes_and_emptied():
     assert ed.output() == b""
     ed.feed(0x41)
     assert ed.output() == b"A"
+
+
+def test_cancel_method():
+    ed, term = setup()
+    typ(ed, term, "abc")
+    assert ed.cancel() == CANCEL
+    term.write(ed.output())
+    assert term.scrolled[-1] == PROMPT + "abc^C"
+    assert ed.text == "" and ed.pos == 0

@@ -851,3 +851,26 @@ def test_format_exception_contains_type_and_message():
     except ValueError as e:
         text = process.format_exception(e)
     assert "ValueError" in text and "specific message" in text
+
+
+def test_set_interruptible_applies_at_once_and_resync():
+    clock = FakeClock()
+    calls = []
+    s = Scheduler(clock, reporter=Reports(), kbd_intr=calls.append)
+    seen = []
+
+    async def w():
+        s.set_interruptible(True)
+        seen.append(calls[-1])
+        await s.yield_now()
+        seen.append(calls[-1])       # still interruptible after resuming
+        s.set_interruptible(False)
+        seen.append(calls[-1])
+        s.kbd_intr_changed()         # e.g. hw.repl() set the char behind our back
+        await s.yield_now()
+
+    s.run_until_complete(w())
+    assert seen == [3, 3, -1]
+    assert calls[-1] == -1
+    s.set_interruptible(True)        # outside a task: no effect
+    assert calls[-1] == -1

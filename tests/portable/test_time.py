@@ -22,10 +22,16 @@ class FakeSource:
         self.us += 1000
 
 
-def fresh(boot_epoch_s=0, us=0):
+def with_clock(test, boot_epoch_s=0, us=0):
+    """Run test(src) with a fake clock source installed, then put back the
+    previous one (in the kernel that is the real clock)."""
+    saved = ktime.save_state()
     src = FakeSource(boot_epoch_s, us)
-    ktime.init(src)
-    return src
+    try:
+        ktime.init(src)
+        test(src)
+    finally:
+        ktime.restore_state(saved)
 
 
 def test_module_is_the_kernel_one():
@@ -137,59 +143,67 @@ def test_asctime_ctime():
 
 
 def test_wall_clock_from_boot_epoch():
-    src = fresh(boot_epoch_s=1700000000, us=2500000)
-    assert ktime.time() == 1700000002.5
-    assert ktime.time_ns() == 1700000002500000000
-    assert ktime.monotonic() == 2.5
-    assert ktime.monotonic_ns() == 2500000000
-    assert ktime.perf_counter() == 2.5
-    assert ktime.perf_counter_ns() == 2500000000
-    src.us += 500000
-    assert ktime.time() == 1700000003.0
-    assert tuple(ktime.gmtime())[:6] == (2023, 11, 14, 22, 13, 23)
-    assert ktime.localtime() == ktime.gmtime()
-    assert ktime.strftime("%Y") == "2023"
-    assert ktime.ctime() == "Tue Nov 14 22:13:23 2023"
+    def body(src):
+        assert ktime.time() == 1700000002.5
+        assert ktime.time_ns() == 1700000002500000000
+        assert ktime.monotonic() == 2.5
+        assert ktime.monotonic_ns() == 2500000000
+        assert ktime.perf_counter() == 2.5
+        assert ktime.perf_counter_ns() == 2500000000
+        src.us += 500000
+        assert ktime.time() == 1700000003.0
+        assert tuple(ktime.gmtime())[:6] == (2023, 11, 14, 22, 13, 23)
+        assert ktime.localtime() == ktime.gmtime()
+        assert ktime.strftime("%Y") == "2023"
+        assert ktime.ctime() == "Tue Nov 14 22:13:23 2023"
+
+    with_clock(body, boot_epoch_s=1700000000, us=2500000)
 
 
 def test_set_time():
-    src = fresh(boot_epoch_s=0, us=1000000)
-    ktime.set_time(1000)
-    assert ktime.time() == 1000.0
-    src.us += 250000
-    assert ktime.time() == 1000.25
-    assert ktime.monotonic() == 1.25
+    def body(src):
+        ktime.set_time(1000)
+        assert ktime.time() == 1000.0
+        src.us += 250000
+        assert ktime.time() == 1000.25
+        assert ktime.monotonic() == 1.25
+
+    with_clock(body, us=1000000)
 
 
 def test_sleep_uses_idle():
-    src = fresh()
-    ktime.sleep(0.01)
-    assert src.us >= 10000 and src.idles == 10
-    ktime.sleep_ms(3)
-    assert src.us >= 13000
-    ktime.sleep_us(0)
-    ktime.sleep(0)
-    raised = False
-    try:
-        ktime.sleep(-1)
-    except ValueError:
-        raised = True
-    assert raised
+    def body(src):
+        ktime.sleep(0.01)
+        assert src.us >= 10000 and src.idles == 10
+        ktime.sleep_ms(3)
+        assert src.us >= 13000
+        ktime.sleep_us(0)
+        ktime.sleep(0)
+        raised = False
+        try:
+            ktime.sleep(-1)
+        except ValueError:
+            raised = True
+        assert raised
+
+    with_clock(body)
 
 
 def test_ticks_wrap_and_diff():
-    src = fresh(us=5000)
-    assert ktime.ticks_ms() == 5 and ktime.ticks_us() == 5000
-    src.us = ktime.TICKS_PERIOD + 7
-    assert ktime.ticks_us() == 7
-    P = ktime.TICKS_PERIOD
-    assert ktime.ticks_diff(5, 3) == 2
-    assert ktime.ticks_diff(3, 5) == -2
-    assert ktime.ticks_diff(2, P - 3) == 5          # across the wrap
-    assert ktime.ticks_diff(P - 3, 2) == -5
-    assert ktime.ticks_add(P - 1, 2) == 1
-    assert ktime.ticks_add(1, -2) == P - 1
-    assert ktime.ticks_diff(ktime.ticks_add(100, 12345), 100) == 12345
+    def body(src):
+        assert ktime.ticks_ms() == 5 and ktime.ticks_us() == 5000
+        src.us = ktime.TICKS_PERIOD + 7
+        assert ktime.ticks_us() == 7
+        P = ktime.TICKS_PERIOD
+        assert ktime.ticks_diff(5, 3) == 2
+        assert ktime.ticks_diff(3, 5) == -2
+        assert ktime.ticks_diff(2, P - 3) == 5          # across the wrap
+        assert ktime.ticks_diff(P - 3, 2) == -5
+        assert ktime.ticks_add(P - 1, 2) == 1
+        assert ktime.ticks_add(1, -2) == P - 1
+        assert ktime.ticks_diff(ktime.ticks_add(100, 12345), 100) == 12345
+
+    with_clock(body, us=5000)
 
 
 def test_struct_time_type():
@@ -201,3 +215,9 @@ def test_struct_time_type():
     assert t[0] == 1971 and t[-1] == 0
     t2 = ktime.struct_time(1971, 1, 1, 0, 0, 0, 4, 1, 0)
     assert t2 == t
+
+
+def test_state_restored():
+    saved = ktime.save_state()
+    with_clock(lambda src: None, boot_epoch_s=5)
+    assert ktime.save_state() == saved
