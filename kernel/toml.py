@@ -180,6 +180,10 @@ def _key_str(parts):
     """A key path written back as TOML (bare parts where possible)."""
     out = []
     for p in parts:
+        if type(p) is int:  # index of an array-of-tables element in a path
+            if out:
+                out[-1] += "[%d]" % p
+            continue
         bare = p != ""
         for ch in p:
             if ch not in _BARE:

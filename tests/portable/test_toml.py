@@ -682,6 +682,8 @@ def test_array_of_tables_errors():
     bad("[[a] ]\n", 1, 4, "expected ']]'")
     bad("[[]]", 1, 3, "expected a key")
     bad("[[t.a]]\n[t]\na.b = 1", 3, 1, "already holds an array")
+    e = bad("[[a]]\n[[a]]\nc = 1\nc = 2", 4, 1, "duplicate key 'c'")
+    assert e.key == "a[1].c"
 
 
 # ---- the error type, positions, line map, formatting --------------------------------------
