@@ -16,10 +16,14 @@ and ``mem_free()``. ``repl``, ``reboot`` and ``halt`` default to
 The command table and the component registry are in kernel/commands.py.
 
 Ctrl-C: at the prompt (byte 3, or a KeyboardInterrupt while waiting) it
-prints ``^C`` and a fresh prompt; during a command the command stops with
-``^C``. A KeyboardInterrupt landing in the scheduler loop or another task
-reaches the console through ``sched.on_interrupt``: a running command stops
-at its next ``await sh.checkpoint()``, the prompt is redrawn. Nothing typed
+prints ``^C`` and a fresh prompt. During a command, ``await sh.checkpoint()``
+looks at the input once per time slice: a byte 3 stops the command with
+``^C`` (other bytes are kept as type-ahead). With the scheduler built with
+``kbd_intr=micropython.kbd_intr`` Ctrl-C always arrives as byte 3 (never as
+an asynchronous KeyboardInterrupt). Without it, a KeyboardInterrupt raised
+inside the console task is caught here, and one landing in the loop or in
+another task reaches the console through ``sched.on_interrupt``: a running
+command stops at its next checkpoint, the prompt is redrawn. Nothing typed
 can kill the shell: command exceptions print one ``error:`` line.
 """
 
@@ -33,6 +37,7 @@ PROMPT = "qenex> "
 SYSTEM_NAME = "QENEX OS"
 EOF_HINT = "(this is the kernel shell: use 'halt' or 'reboot' to leave)"
 PRIO_CONSOLE = 3   # process.PRIO_HIGH
+TYPEAHEAD_MAX = 4096   # bytes kept while a command runs (the UART ring's size)
 
 
 class Console:
@@ -125,14 +130,9 @@ class Console:
             self.println("error: unknown command '%s' (try 'help')" % words[0])
             return
         self._interrupted = False
-        sched = self.sched
         try:
-            try:
-                sched.set_interruptible(True)
-                c.check(words[1:])
-                await c.handler(self, words[1:])
-            finally:
-                sched.set_interruptible(False)
+            c.check(words[1:])
+            await c.handler(self, words[1:])
         except commands.UsageError as e:
             self.errors += 1
             self.println("error: usage: %s" % e)
@@ -153,14 +153,34 @@ class Console:
         self.write((text + "\r\n").encode())
 
     async def checkpoint(self):
-        """Cooperate: a Ctrl-C that arrived meanwhile stops the command here."""
+        """Cooperate: when the time slice is used up, look at the input (a
+        Ctrl-C byte stops the command with KeyboardInterrupt, other bytes are
+        kept as type-ahead) and let other tasks run. A Ctrl-C reported by the
+        loop (``interrupt()``) also stops the command here."""
         if self._interrupted:
             self._interrupted = False
             raise KeyboardInterrupt()
-        await self.sched.checkpoint()
+        if not self.sched.should_yield():
+            return
+        self._scan_input()
+        await self.sched.yield_now()
         if self._interrupted:
             self._interrupted = False
             raise KeyboardInterrupt()
+
+    def _scan_input(self):
+        d = self.read()
+        if d is None:
+            self._eof = True
+            return
+        if not d:
+            return
+        i = d.find(b"\x03")
+        if i >= 0:
+            self._stash = d[i + 1:]   # what was typed before the Ctrl-C is dropped
+            raise KeyboardInterrupt()
+        if len(self._stash) + len(d) <= TYPEAHEAD_MAX:
+            self._stash += d
 
     def uptime_us(self):
         return self.sched.clock.ticks_us() - self._boot_us

@@ -196,6 +196,10 @@ class Task:
         return "<Task %d %s %s>" % (self.id, self.name, self.state)
 
 
+def _deadline(task):
+    return task.deadline
+
+
 class Scheduler:
     """The event loop. ``clock`` provides ``ticks_us()`` and ``idle()``.
 
@@ -385,6 +389,7 @@ class Scheduler:
                     self.stat_idles += 1
                     self.clock.idle()
             except KeyboardInterrupt:
+                self._repair()
                 self._interrupted()
 
     def run_until_complete(self, coro_or_task, timeout_ms=None, name=None):
@@ -409,6 +414,7 @@ class Scheduler:
                 elif deadline is not None and self.clock.ticks_us() >= deadline and not task.done():
                     raise Timeout("task '%s' did not finish in %d ms" % (task.name, timeout_ms))
             except KeyboardInterrupt:
+                self._repair()
                 self._interrupted()
         if task.state == FAILED:
             raise task.exception
@@ -658,6 +664,78 @@ class Scheduler:
                 self.reporter(task, exc)
             except Exception:
                 pass  # a broken reporter must not kill the loop
+
+    def _repair(self):
+        """After a KeyboardInterrupt landed in the loop's own code (possible when
+        Ctrl-C is not routed through kbd_intr), rebuild the ready queues, timer
+        list, event waiters and pollers from each live task's state. A task
+        caught half-way (being stepped, or between two structures) is made
+        ready again: it may see a spurious wake-up (a sleep or wait returning
+        early with None), but no task is ever lost."""
+        self.current = None
+        live = self._tasks
+        for tid in list(live.keys()):
+            t = live[tid]
+            if t.done():
+                del live[tid]
+                t.done_event.set()
+        ready = [[] for _ in range(NPRIO)]
+        for q in self._ready:
+            for t in q:
+                if live.get(t.id) is t and t.state == READY and t not in ready[t.priority]:
+                    ready[t.priority].append(t)
+        events = []
+        for ev in self._events:
+            kept = []
+            for t in ev._waiters:
+                if live.get(t.id) is t and t.state == WAITING and t.wait_obj is ev and t not in kept:
+                    kept.append(t)
+            ev._waiters = kept
+            if kept and ev not in events:
+                events.append(ev)
+        timers = []
+        pollers = []
+        for tid in sorted(live.keys()):
+            t = live[tid]
+            st = t.state
+            ok = True
+            if st == READY:
+                t.has_timer = False
+                t.wait_obj = None
+                if t not in ready[t.priority]:
+                    ready[t.priority].append(t)
+            elif st == SLEEPING:
+                ok = t.has_timer
+            elif st == WAITING:
+                ev = t.wait_obj
+                ok = isinstance(ev, Event)
+                if ok:
+                    if t not in ev._waiters:
+                        if not ev._waiters:
+                            ev._armed_gen = ev._gen
+                        ev._waiters.append(t)
+                    if ev not in events:
+                        events.append(ev)
+            elif st == POLLING:
+                ok = callable(t.wait_obj)
+                if ok and t not in pollers:
+                    pollers.append(t)
+            else:
+                ok = False   # RUNNING: it was being stepped
+            if not ok:
+                t.has_timer = False
+                t.wait_obj = None
+                t.send_value = None
+                t.state = READY
+                ready[t.priority].append(t)
+            elif t.has_timer:
+                timers.append(t)
+        timers.sort(key=_deadline)
+        self._ready = ready
+        self._events = events
+        self._timers = timers
+        self._pollers = pollers
+        self.check_invariants()
 
     def check_invariants(self):
         """Assert the internal structures are consistent (used by tests)."""

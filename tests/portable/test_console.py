@@ -663,3 +663,89 @@ def test_on_interrupt_is_installed():
     con.spawn()
     sched.run()
     assert sched.on_interrupt == con.interrupt
+
+
+def _long_job_registry(progress, steps=200):
+    reg = Registry()
+
+    async def long_job(sh, args):
+        for i in range(steps):
+            progress.append(i)
+            sh.sched.clock.us += 1000      # 1 ms of work per iteration
+            await sh.checkpoint()
+        sh.println("finished")
+
+    reg.register_command("long", "long", "long job", long_job)
+    return reg
+
+
+def test_ctrl_c_byte_during_command_stops_it_at_checkpoint():
+    progress = []
+    reg = _long_job_registry(progress)
+    # "long" starts; the next chunk (read at a checkpoint) holds a Ctrl-C
+    # followed by type-ahead that must survive.
+    text, con = run(["long\r", "junk\x03upt", "ime\r"], registry=reg)
+    ls = lines_of(text)
+    assert ls[1] == "^C", ls
+    assert "finished" not in ls
+    assert len(progress) < 200
+    assert ls[2] == PROMPT + "uptime"
+    assert ls[3].startswith("up ")
+
+
+def test_type_ahead_during_command_runs_afterwards():
+    progress = []
+    reg = _long_job_registry(progress, steps=100)
+    text, con = run(["long\r", "upt", "ime\r"], registry=reg)
+    ls = lines_of(text)
+    assert ls[1] == "finished"
+    assert len(progress) == 100
+    assert ls[2] == PROMPT + "uptime"
+    assert ls[3].startswith("up ")
+
+
+def test_type_ahead_is_bounded():
+    from kernel import console as console_mod
+    progress = []
+    reg = _long_job_registry(progress, steps=100)
+    big = "x" * (console_mod.TYPEAHEAD_MAX - 10)
+    text, con = run(["long\r", big, "y" * 50, "\r"], registry=reg)
+    ls = lines_of(text)
+    assert ls[1] == "finished"
+    # The chunk that did not fit was dropped; the shell still works.
+    assert "y" not in ls[2]
+    assert ls[2].startswith(PROMPT + "xxxx")
+
+
+def test_input_closed_during_command():
+    progress = []
+    reg = _long_job_registry(progress, steps=60)
+    text, con = run(["long\r"], registry=reg)
+    ls = lines_of(text)
+    assert ls[1] == "finished"
+    assert con.task.state == "done"
+
+
+def test_short_checkpointing_command_does_not_read_input():
+    reads = []
+    reg = Registry()
+
+    async def quick(sh, args):
+        for i in range(100):
+            await sh.checkpoint()      # the clock does not move: no slice end
+        sh.println("quick done")
+
+    reg.register_command("quick", "quick", "quick job", quick)
+    con, sched, clock, out = shell(["quick\r"], registry=reg)
+    orig = con.read
+
+    def counting():
+        reads.append(1)
+        return orig()
+
+    con.read = counting
+    con.spawn()
+    sched.run()
+    ls = lines_of(out.text())
+    assert ls[1] == "quick done"
+    assert len(reads) < 20

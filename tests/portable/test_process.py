@@ -874,3 +874,63 @@ def test_set_interruptible_applies_at_once_and_resync():
     assert calls[-1] == -1
     s.set_interruptible(True)        # outside a task: no effect
     assert calls[-1] == -1
+
+
+class InterruptingClock(FakeClock):
+    """Raises KeyboardInterrupt from the n-th ticks_us() call: models a Ctrl-C
+    landing at an arbitrary point of the loop (or of a task)."""
+
+    def __init__(self, n):
+        FakeClock.__init__(self)
+        self.n = n
+        self.calls = 0
+
+    def ticks_us(self):
+        self.calls += 1
+        if self.calls == self.n:
+            raise KeyboardInterrupt()
+        return self.us
+
+
+def test_keyboard_interrupt_anywhere_never_loses_a_task():
+    for n in range(1, 160):
+        clock = InterruptingClock(0)
+        s = Scheduler(clock, reporter=Reports())
+        clock.calls = 0
+        clock.n = n
+        ev = Event()
+        flag = []
+
+        async def sleeper():
+            for i in range(3):
+                await s.sleep_ms(2)
+
+        async def waiter():
+            await ev.wait(timeout_ms=20)
+
+        async def poller():
+            await s.wait_for(lambda: len(flag) > 0, timeout_ms=30)
+
+        async def setter():
+            await s.sleep_ms(3)
+            ev.set()
+            flag.append(1)
+
+        async def spinner():
+            for i in range(5):
+                await s.yield_now()
+
+        tasks = []
+        for make_coro, name in ((sleeper, "sleeper"), (waiter, "waiter"), (poller, "poller"),
+                                (setter, "setter"), (spinner, "spinner")):
+            c = make_coro()
+            try:
+                tasks.append(s.spawn(c, name))
+            except KeyboardInterrupt:
+                c.close()
+        s.run()   # must return: every task ends (done, or failed by the interrupt)
+        assert s.task_count() == 0, n
+        for t in tasks:
+            assert t.done(), (n, t)
+        assert s._timers == [] and s._events == [] and s._pollers == []
+        assert clock.us < 100000, n
