@@ -29,9 +29,11 @@ can kill the shell: command exceptions print one ``error:`` line.
 
 try:
     from kernel import commands, lineedit
+    from kernel.process import format_exception as process_format
 except ImportError:  # installed flat in the kernel image
     import commands
     import lineedit
+    from process import format_exception as process_format
 
 PROMPT = "qenex> "
 SYSTEM_NAME = "QENEX OS"
@@ -65,6 +67,7 @@ class Console:
         self._interrupted = False
         self._stash = b""
         self._eof = False
+        self._at_prompt = False
         self._boot_us = 0
 
     # ---- task ------------------------------------------------------------
@@ -182,6 +185,24 @@ class Console:
         if len(self._stash) + len(d) <= TYPEAHEAD_MAX:
             self._stash += d
 
+    def log(self, text):
+        """Print ``text`` (one or more lines) from outside the shell, e.g. a
+        background task's report: above the prompt and the half-typed line,
+        which are then redrawn."""
+        at_prompt = self._at_prompt
+        if at_prompt:
+            self.write(b"\r\x1b[K")
+        for line in str(text).rstrip("\r\n").split("\n"):
+            self.println(line.rstrip("\r"))
+        if at_prompt:
+            self.editor.redraw()
+            self._flush()
+
+    def report(self, task, exc):
+        """A scheduler reporter (``sched.reporter = console.report``): the
+        failed task's name and traceback, printed with log()."""
+        self.log("task %d '%s' failed:\n%s" % (task.id, task.name, process_format(exc)))
+
     def uptime_us(self):
         return self.sched.clock.ticks_us() - self._boot_us
 
@@ -227,7 +248,11 @@ class Console:
                 return None
             if d:
                 return d
-            await self.sched.wait_for(self._poll)
+            self._at_prompt = True
+            try:
+                await self.sched.wait_for(self._poll)
+            finally:
+                self._at_prompt = False
 
     def _complete(self, before):
         return commands.complete(before, self.registry)

@@ -206,10 +206,14 @@ class Scheduler:
     ``reporter(task, exc)`` is called when a task dies of an exception (default:
     traceback on stdout). ``on_interrupt()`` is called when a KeyboardInterrupt
     (asynchronous Ctrl-C) lands in the loop or kills a task; the console sets it.
-    ``kbd_intr``, if given, is ``micropython.kbd_intr``: the loop enables Ctrl-C
-    as KeyboardInterrupt (``kbd_intr(3)``) only while stepping a task whose
-    ``interruptible`` flag is set, and disables it (``kbd_intr(-1)``, so Ctrl-C
-    arrives as byte 3 on the UART) the rest of the time.
+    ``kbd_intr``, if given, is ``micropython.kbd_intr`` (recommended in the
+    kernel): the loop keeps Ctrl-C disabled as an asynchronous
+    KeyboardInterrupt (``kbd_intr(-1)``: it arrives as byte 3 on the UART, for
+    the console) and enables it (``kbd_intr(3)``) only while stepping a task
+    marked interruptible (``spawn(..., interruptible=True)`` or
+    ``set_interruptible(True)``). Without it, a KeyboardInterrupt can land
+    anywhere; one landing in loop code makes the loop rebuild its structures
+    from the task states (``_repair``), so no task is lost.
     """
 
     def __init__(self, clock, reporter=None, max_tasks=MAX_TASKS, slice_ms=SLICE_MS,

@@ -749,3 +749,40 @@ def test_short_checkpointing_command_does_not_read_input():
     ls = lines_of(out.text())
     assert ls[1] == "quick done"
     assert len(reads) < 20
+
+
+def test_log_and_report_above_the_prompt():
+    box = []
+
+    async def failing():
+        raise ValueError("disk on fire")
+
+    def spawn_failure():
+        con = box[0]
+        con.sched.spawn(failing(), "disk-driver")
+        return b""
+
+    con, sched, clock, out = shell(["sta", spawn_failure, "tus\r"])
+    box.append(con)
+    sched.reporter = con.report
+    con.spawn()
+    sched.run()
+    text = out.text()
+    assert "task 2 'disk-driver' failed:" in text
+    assert "ValueError: disk on fire" in text
+    # The half-typed line was redrawn after the report and completed.
+    assert "\x1b[K" in text
+    assert "QENEX OS 0.1.0" in text
+    assert con.errors == 0
+
+
+def test_log_during_command_just_prints():
+    reg = Registry()
+
+    async def chatty(sh, args):
+        sh.log("background says hi\n")
+        sh.println("done")
+
+    reg.register_command("chatty", "chatty", "log", chatty)
+    out = command_output("chatty", registry=reg)
+    assert out == ["background says hi", "done"]
