@@ -3,7 +3,8 @@
 Reads the MC146818-compatible RTC through port I/O (index 0x70, data 0x71), waiting out an
 update in progress and reading until two reads agree, so a read never straddles a tick.
 Handles BCD and binary encodings and the 12-hour mode. `io` provides inb/outb (the `hw`
-module in the kernel, a fake in tests).
+module in the kernel, a fake in tests). Turning the date into seconds is the time module's
+job (time.timegm).
 """
 
 INDEX = 0x70
@@ -57,19 +58,3 @@ def read_datetime(io):
         raise ValueError("RTC holds an impossible time %d-%d-%d %d:%d:%d"
                          % (full_year, month, day, hour, minute, sec))
     return (full_year, month, day, hour, minute, sec)
-
-
-def days_from_civil(y, m, d):
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
-    y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def epoch_seconds(io):
-    """Seconds since the Unix epoch (UTC) now, from the RTC."""
-    y, mo, d, h, mi, s = read_datetime(io)
-    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s

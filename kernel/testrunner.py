@@ -4,6 +4,7 @@ files pytest runs on the host, so behaviour that only CPython has cannot hide.
 A test is a module-level function whose name starts with `test_`; it passes when it returns.
 The last line printed is `N passed, M failed` (the plain closing line CI reads).
 """
+import io
 import sys
 
 PREFIX = "tests/portable/test_"
@@ -31,8 +32,10 @@ def _import(name):
 
 
 def _print_exception(exc, out):
-    if hasattr(sys, "print_exception"):
-        sys.print_exception(exc, out)
+    if hasattr(sys, "print_exception"):  # MicroPython: it writes only to real streams
+        buf = io.StringIO()
+        sys.print_exception(exc, buf)
+        out.write(buf.getvalue())
     else:
         import traceback
         out.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))

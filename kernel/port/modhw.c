@@ -6,6 +6,7 @@
 #include "py/gc.h"
 #include "py/mphal.h"
 #include "shared/runtime/pyexec.h"
+#include "shared/runtime/interrupt_char.h"
 #include "../../boot/boot.h"
 #include "../../boot/x86.h"
 #include "../../drivers/drivers.h"
@@ -237,12 +238,13 @@ static MP_DEFINE_CONST_FUN_OBJ_1(hw_heap_grow_obj, hw_heap_grow);
 
 // ---- REPL, power and faults -----------------------------------------------------------------
 static mp_obj_t hw_repl(void) {
+    int saved_intr = mp_interrupt_char;
     for (;;) {
         int ret = pyexec_mode_kind == PYEXEC_MODE_RAW_REPL ? pyexec_raw_repl() : pyexec_friendly_repl();
         if (ret & PYEXEC_FORCED_EXIT) break;
     }
     pyexec_mode_kind = PYEXEC_MODE_FRIENDLY_REPL;
-    mp_hal_set_interrupt_char(3);
+    mp_hal_set_interrupt_char(saved_intr);  // the scheduler decides when Ctrl-C interrupts
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(hw_repl_obj, hw_repl);

@@ -81,15 +81,3 @@ def test_impossible_time_is_an_error():
         assert "impossible" in str(e)
     else:
         assert False, "expected ValueError"
-
-
-def test_days_from_civil_spot_values():
-    assert rtc.days_from_civil(1970, 1, 1) == 0
-    assert rtc.days_from_civil(2000, 3, 1) == 11017
-    assert rtc.days_from_civil(2038, 1, 19) == 24855
-    assert rtc.days_from_civil(1969, 12, 31) == -1
-
-
-def test_epoch_seconds():
-    io = FakeCMOS(regs_bcd(2038, 1, 19, 3, 14, 8))
-    assert rtc.epoch_seconds(io) == 2 ** 31

@@ -1,0 +1,90 @@
+"""The Python kernel's entry point, called by kernel/port/main.c once the runtime is up.
+
+Order: configuration (a bad file stops the boot with file, line and key), the heap grown to
+[kernel] memory_limit, wall-clock time from the RTC, then the scheduler with the console task.
+"""
+import gc
+import micropython
+import sys
+
+import hw
+import time
+
+from drivers import rtc
+from kernel import commands, config, console, process, testrunner
+
+VERSION = "0.1.0"
+
+
+class Clock:
+    """What the scheduler and the time module need from the hardware."""
+    ticks_us = staticmethod(hw.ticks_us)
+    idle = staticmethod(hw.idle)
+    boot_epoch_s = 0
+
+
+def halt_on_error(message):
+    hw.uart_write(("\r\nboot: %s\r\nboot: halted (fix the configuration and boot again)\r\n"
+                   % message).encode())
+    while True:
+        hw.idle()
+
+
+def load_config():
+    try:
+        return config.load(hw.module(config.SYSTEM), hw.module(config.BANKING))
+    except config.ConfigError as e:
+        halt_on_error("configuration error: %s" % e)
+
+
+def init_time():
+    try:
+        epoch = time.timegm(rtc.read_datetime(hw) + (0, 0, 0))
+    except (OSError, ValueError) as e:
+        hw.uart_write(("boot: RTC unreadable (%s); wall clock starts at 1970\r\n" % e).encode())
+        epoch = 0
+    Clock.boot_epoch_s = epoch - hw.ticks_us() // 1000000
+    time.init(Clock)
+
+
+class _LineWriter:
+    """A file-like writer for the test runner that ends lines with CR LF on the console."""
+
+    def __init__(self, sh):
+        self.sh = sh
+        self.pending = ""
+
+    def write(self, text):
+        lines = (self.pending + text).split("\n")
+        self.pending = lines.pop()
+        for line in lines:
+            self.sh.println(line)
+
+
+async def cmd_selftest(sh, args):
+    names = testrunner.discover(hw.archive_files(), args[0] if args else "")
+    if not names:
+        sh.println("error: no test module matches")
+        return
+    testrunner.run(names, _LineWriter(sh), hw.ticks_ms)
+
+
+def main():
+    cfg = load_config()
+    hw.heap_grow(cfg["kernel"]["memory_limit"])
+    init_time()
+    gc.collect()
+
+    sched = process.Scheduler(Clock, kbd_intr=micropython.kbd_intr)
+    sh = console.Console(sched, hw.uart_read, hw.uart_write, hw=hw, gc=gc, version=VERSION,
+                         format_config=lambda: config.format_config(cfg))
+    sched.reporter = sh.report
+    sched.on_interrupt = sh.interrupt
+    commands.register_command("selftest", "selftest [PATTERN]",
+                              "run the portable test suite inside the kernel", cmd_selftest,
+                              nargs=0, max_args=1)
+    hw.uart_write(("QENEX OS %s (MicroPython %d.%d.%d), heap %d MiB, booted in %d ms\r\n"
+                   % ((VERSION,) + tuple(sys.implementation.version[:3]) +
+                      ((gc.mem_free() + gc.mem_alloc()) >> 20, hw.ticks_ms()))).encode())
+    sh.spawn()
+    sched.run()
