@@ -13,14 +13,50 @@
 
 _MAX_DEPTH = 64  # nesting limit for arrays / inline tables (keeps the kernel's C stack safe)
 
-_BARE = {}
-for _c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_":
-    _BARE[_c] = True
-_HEX = {}
-for _c in "0123456789abcdefABCDEF":
-    _HEX[_c] = True
-_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
-_DIGITS = {"x": "0123456789abcdefABCDEF", "o": "01234567", "b": "01"}
+# The parser scans the UTF-8 bytes of the document, not the str: MicroPython indexes a str by
+# walking its UTF-8 from the start (O(n) per index), a bytes object in O(1).  Every character
+# with meaning in TOML is ASCII; other characters only pass through strings and comments.
+_TAB = 9
+_NL = 10
+_SP = 32
+_DQ = 34  # "
+_HASH = 35
+_SQ = 39  # '
+_PLUS = 43
+_COMMA = 44
+_MINUS = 45
+_DOT = 46
+_ZERO = 48
+_NINE = 57
+_COLON = 58
+_EQ = 61
+_LBRACKET = 91
+_BACKSLASH = 92
+_RBRACKET = 93
+_US = 95  # _
+_LBRACE = 123
+_RBRACE = 125
+
+
+def _table(chars, extra=()):
+    t = bytearray(256)
+    for c in chars:
+        t[ord(c)] = 1
+    for c in extra:
+        t[c] = 1
+    return bytes(t)
+
+
+_BARE = _table("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_DEC = _table("0123456789")
+_HEX = _table("0123456789abcdefABCDEF")
+_OCT = _table("01234567")
+_BIN = _table("01")
+_BAD = _table("", [c for c in range(32) if c != _TAB] + [127])      # not allowed raw
+_BAD_ML = _table("", [c for c in range(32) if c != _TAB and c != _NL] + [127])
+_ENDWORD = _table(" \t\n#,]}")
+_ESCAPES = {98: b"\b", 116: b"\t", 110: b"\n", 102: b"\f", 114: b"\r", 34: b'"', 92: b"\\"}
+_BASES = {120: (_HEX, 16, "x"), 111: (_OCT, 8, "o"), 98: (_BIN, 2, "b")}
 _DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -162,20 +198,6 @@ class DateTime:
 # Helpers
 
 
-def _show(c):
-    """A character as it appears in an error message."""
-    if c == "":
-        return "end of document"
-    if c == "\n":
-        return "end of line"
-    o = ord(c)
-    if o < 0x20 or o == 0x7F:
-        return "control character U+%04X" % o
-    if c == "'":
-        return '"\'"'
-    return "'" + c + "'"
-
-
 def _key_str(parts):
     """A key path written back as TOML (bare parts where possible)."""
     out = []
@@ -186,20 +208,50 @@ def _key_str(parts):
             continue
         bare = p != ""
         for ch in p:
-            if ch not in _BARE:
+            o = ord(ch)
+            if o > 127 or not _BARE[o]:
                 bare = False
                 break
         out.append(p if bare else format_value(p))
     return ".".join(out)
 
 
-def _ws(src, pos, n):
+def _ws(b, pos, n):
     while pos < n:
-        c = src[pos]
-        if c != " " and c != "\t":
+        c = b[pos]
+        if c != _SP and c != _TAB:
             break
         pos += 1
     return pos
+
+
+def _all_digits(b, pos, width):
+    if pos + width > len(b):
+        return False
+    for c in b[pos:pos + width]:
+        if not _DEC[c]:
+            return False
+    return True
+
+
+def _kind(v):
+    if type(v) is dict:
+        return "a table"
+    if type(v) is list:
+        return "an array"
+    if type(v) is bool:
+        return "a boolean"
+    if type(v) is int:
+        return "an integer"
+    if type(v) is float:
+        return "a float"
+    if type(v) is str:
+        return "a string"
+    return "a date/time"
+
+
+_INF = float("inf")
+_NAN = float("nan")
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,19 +260,25 @@ def _ws(src, pos, n):
 
 class _Parser:
     def __init__(self, text):
-        if isinstance(text, (bytes, bytearray)):
+        if isinstance(text, str):
             try:
-                text = str(text, "utf-8")
+                data = text.encode("utf-8")
+            except UnicodeError:  # CPython str with lone surrogates
+                raise TOMLError("document is not valid Unicode text", 1, 1)
+        elif isinstance(text, (bytes, bytearray)):
+            data = bytes(text)
+            try:
+                str(data, "utf-8")
             except (UnicodeError, ValueError):
                 raise TOMLError("document is not valid UTF-8", 1, 1)
-        if not isinstance(text, str):
+        else:
             raise TypeError("toml.loads() expects str or bytes")
         # The spec allows normalising CRLF to LF, even inside strings.  A lone CR stays and is
         # rejected as a control character wherever it appears.
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        self.src = text
-        self.n = len(text)
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n")
+        self.b = data
+        self.n = len(data)
         self.doc = {}
         self.lines = {}
         self.explicit = {}  # id(table) -> "a [header]" / "dotted keys": how it was defined
@@ -235,78 +293,96 @@ class _Parser:
     # ---- errors and line tracking ----------------------------------------------------------
 
     def err(self, pos, msg, key=None):
-        src = self.src
+        b = self.b
         if pos > self.n:
             pos = self.n
-        head = src[:pos]
-        line = head.count("\n") + 1
-        col = pos - (head.rfind("\n") + 1) + 1
+        line = b.count(b"\n", 0, pos) + 1
+        col = 1
+        for c in b[b.rfind(b"\n", 0, pos) + 1:pos]:
+            if c & 0xC0 != 0x80:  # count characters, not UTF-8 continuation bytes
+                col += 1
         return TOMLError(msg, line, col, key)
+
+    def show(self, pos):
+        """The character at pos as it appears in an error message."""
+        if pos >= self.n:
+            return "end of document"
+        c = self.b[pos]
+        if c == _NL:
+            return "end of line"
+        if c < 32 or c == 127:
+            return "control character U+%04X" % c
+        if c == _SQ:
+            return '"\'"'
+        if c < 128:
+            return "'" + chr(c) + "'"
+        size = 2 if c < 0xE0 else (3 if c < 0xF0 else 4)
+        return "'" + str(self.b[pos:pos + size], "utf-8") + "'"
 
     def line_at(self, pos):
         # positions passed here only grow, so count incrementally
         if pos > self._lpos:
-            self._lnum += self.src.count("\n", self._lpos, pos)
+            self._lnum += self.b.count(b"\n", self._lpos, pos)
             self._lpos = pos
         return self._lnum
 
     # ---- document ----------------------------------------------------------------------------
 
     def parse(self):
-        src = self.src
+        b = self.b
         n = self.n
         pos = 0
         while True:
-            pos = _ws(src, pos, n)
+            pos = _ws(b, pos, n)
             if pos >= n:
                 break
-            c = src[pos]
-            if c == "\n":
+            c = b[pos]
+            if c == _NL:
                 pos += 1
                 continue
-            if c == "[":
+            if c == _LBRACKET:
                 for k in self.pending:
                     self.explicit[k] = "dotted keys"
                 self.pending = {}
-                if pos + 1 < n and src[pos + 1] == "[":
+                if pos + 1 < n and b[pos + 1] == _LBRACKET:
                     pos = self.array_table_header(pos)
                 else:
                     pos = self.table_header(pos)
-                pos = _ws(src, pos, n)
-            elif c in _BARE or c == '"' or c == "'":
+                pos = _ws(b, pos, n)
+            elif _BARE[c] or c == _DQ or c == _SQ:
                 pos = self.keyval(pos)
-                pos = _ws(src, pos, n)
-            elif c != "#":
+                pos = _ws(b, pos, n)
+            elif c != _HASH:
                 raise self.err(pos, "expected a key, a [table] header or a comment, got %s"
-                               % _show(c))
-            if pos < n and src[pos] == "#":
+                               % self.show(pos))
+            if pos < n and b[pos] == _HASH:
                 pos = self.comment(pos)
             if pos < n:
-                if src[pos] != "\n":
-                    raise self.err(pos, "expected end of line, got %s" % _show(src[pos]))
+                if b[pos] != _NL:
+                    raise self.err(pos, "expected end of line, got %s" % self.show(pos))
                 pos += 1
         return self.doc
 
     def comment(self, pos):
-        src = self.src
-        end = src.find("\n", pos)
+        b = self.b
+        end = b.find(b"\n", pos)
         if end < 0:
             end = self.n
         i = pos + 1
-        for c in src[pos + 1:end]:
-            if (c < " " and c != "\t") or c == "\x7f":
-                raise self.err(i, "%s is not allowed in a comment" % _show(c))
+        for c in b[pos + 1:end]:
+            if _BAD[c]:
+                raise self.err(i, "%s is not allowed in a comment" % self.show(i))
             i += 1
         return end
 
     def skip_ws_nl_comments(self, pos):
-        src = self.src
+        b = self.b
         n = self.n
         while pos < n:
-            c = src[pos]
-            if c == " " or c == "\t" or c == "\n":
+            c = b[pos]
+            if c == _SP or c == _TAB or c == _NL:
                 pos += 1
-            elif c == "#":
+            elif c == _HASH:
                 pos = self.comment(pos)
             else:
                 break
@@ -316,39 +392,38 @@ class _Parser:
 
     def key(self, pos):
         """Parse a (dotted) key; returns (pos after trailing whitespace, parts list)."""
-        src = self.src
+        b = self.b
         n = self.n
         parts = []
         while True:
-            c = src[pos] if pos < n else ""
-            if c != "" and c in _BARE:
+            c = b[pos] if pos < n else -1
+            if c >= 0 and _BARE[c]:
                 start = pos
                 pos += 1
-                while pos < n and src[pos] in _BARE:
+                while pos < n and _BARE[b[pos]]:
                     pos += 1
-                parts.append(src[start:pos])
-            elif c == '"':
+                parts.append(b[start:pos].decode())
+            elif c == _DQ:
                 pos, s = self.basic_string(pos + 1, False, pos)
                 parts.append(s)
-            elif c == "'":
+            elif c == _SQ:
                 pos, s = self.literal_string(pos)
                 parts.append(s)
             else:
-                raise self.err(pos, "expected a key, got %s" % _show(c))
-            pos = _ws(src, pos, n)
-            if pos < n and src[pos] == ".":
-                pos = _ws(src, pos + 1, n)
+                raise self.err(pos, "expected a key, got %s" % self.show(pos))
+            pos = _ws(b, pos, n)
+            if pos < n and b[pos] == _DOT:
+                pos = _ws(b, pos + 1, n)
                 continue
             return pos, parts
 
     def key_value_pair(self, pos, depth):
         kpos = pos
         pos, parts = self.key(pos)
-        if pos >= self.n or self.src[pos] != "=":
-            c = self.src[pos] if pos < self.n else ""
+        if pos >= self.n or self.b[pos] != _EQ:
             raise self.err(pos, "expected '=' after key '%s', got %s"
-                           % (_key_str(parts), _show(c)), _key_str(parts))
-        pos = _ws(self.src, pos + 1, self.n)
+                           % (_key_str(parts), self.show(pos)), _key_str(parts))
+        pos = _ws(self.b, pos + 1, self.n)
         pos, value = self.value(pos, depth)
         return pos, kpos, parts, value
 
@@ -427,13 +502,13 @@ class _Parser:
         return t, path
 
     def table_header(self, pos):
-        src = self.src
-        pos = _ws(src, pos + 1, self.n)
+        b = self.b
+        pos = _ws(b, pos + 1, self.n)
         kpos = pos
         pos, parts = self.key(pos)
-        if pos >= self.n or src[pos] != "]":
+        if pos >= self.n or b[pos] != _RBRACKET:
             raise self.err(pos, "expected ']' to close the table header, got %s"
-                           % _show(src[pos] if pos < self.n else ""))
+                           % self.show(pos))
         name = _key_str(parts)
         t, path = self.header_walk(kpos, parts, len(parts) - 1)
         p = parts[-1]
@@ -453,7 +528,8 @@ class _Parser:
                                % name, name)
             how = self.explicit.get(id(sub))
             if how is not None:
-                raise self.err(kpos, "table [%s] is already defined (by %s)" % (name, how), name)
+                raise self.err(kpos, "table [%s] is already defined (by %s)" % (name, how),
+                               name)
         else:
             sub = {}
             t[p] = sub
@@ -464,11 +540,11 @@ class _Parser:
         return pos + 1
 
     def array_table_header(self, pos):
-        src = self.src
-        pos = _ws(src, pos + 2, self.n)
+        b = self.b
+        pos = _ws(b, pos + 2, self.n)
         kpos = pos
         pos, parts = self.key(pos)
-        if not src.startswith("]]", pos):
+        if not b.startswith(b"]]", pos):
             raise self.err(pos, "expected ']]' to close the array-of-tables header [[%s]]"
                            % _key_str(parts))
         name = _key_str(parts)
@@ -496,64 +572,67 @@ class _Parser:
     # ---- values --------------------------------------------------------------------------------
 
     def value(self, pos, depth):
-        src = self.src
+        b = self.b
         n = self.n
-        c = src[pos] if pos < n else ""
-        if c == '"':
-            if src.startswith('"""', pos):
+        c = b[pos] if pos < n else -1
+        if c == _DQ:
+            if b.startswith(b'"""', pos):
                 return self.ml_basic_string(pos)
             return self.basic_string(pos + 1, False, pos)
-        if c == "'":
-            if src.startswith("'''", pos):
+        if c == _SQ:
+            if b.startswith(b"'''", pos):
                 return self.ml_literal_string(pos)
             return self.literal_string(pos)
-        if c == "t" and src.startswith("true", pos):
+        if c == 116 and b.startswith(b"true", pos):  # t
             return pos + 4, True
-        if c == "f" and src.startswith("false", pos):
+        if c == 102 and b.startswith(b"false", pos):  # f
             return pos + 5, False
-        if c == "[":
+        if c == _LBRACKET:
             if depth >= _MAX_DEPTH:
                 raise self.err(pos, "arrays and inline tables nested too deeply")
             return self.array(pos, depth + 1)
-        if c == "{":
+        if c == _LBRACE:
             if depth >= _MAX_DEPTH:
                 raise self.err(pos, "arrays and inline tables nested too deeply")
             return self.inline_table(pos, depth + 1)
-        if "0" <= c <= "9":
-            if pos + 4 < n and src[pos + 4] == "-" and _all_digits(src, pos, 4):
+        if _ZERO <= c <= _NINE:
+            if pos + 4 < n and b[pos + 4] == _MINUS and _all_digits(b, pos, 4):
                 return self.date_or_datetime(pos)
-            if pos + 2 < n and src[pos + 2] == ":" and _all_digits(src, pos, 2):
+            if pos + 2 < n and b[pos + 2] == _COLON and _all_digits(b, pos, 2):
                 return self.local_time(pos)
             return self.number(pos)
-        if c == "+" or c == "-":
-            if pos + 1 < n and "0" <= src[pos + 1] <= "9":
+        if c == _PLUS or c == _MINUS:
+            if pos + 1 < n and _DEC[b[pos + 1]]:
                 return self.number(pos)
-            rest = src[pos + 1:pos + 4]
-            if rest == "inf":
-                return pos + 4, (-_INF if c == "-" else _INF)
-            if rest == "nan":
+            rest = b[pos + 1:pos + 4]
+            if rest == b"inf":
+                return pos + 4, (-_INF if c == _MINUS else _INF)
+            if rest == b"nan":
                 return pos + 4, _NAN
-        if c == "i" and src.startswith("inf", pos):
+        if c == 105 and b.startswith(b"inf", pos):  # i
             return pos + 3, _INF
-        if c == "n" and src.startswith("nan", pos):
+        if c == 110 and b.startswith(b"nan", pos):  # n
             return pos + 3, _NAN
-        if c == "" or c == "\n":
-            raise self.err(pos, "expected a value, got %s" % _show(c))
+        if c < 0 or c == _NL:
+            raise self.err(pos, "expected a value, got %s" % self.show(pos))
         end = pos
-        while end < n and end - pos < 20 and src[end] not in " \t\n#,]}":
+        word = True
+        while end < n and end - pos < 40 and not _ENDWORD[b[end]]:
+            if not (_BARE[b[end]] or b[end] == _DOT):
+                word = False
             end += 1
-        word = src[pos:end]
-        if _word(word):
+        if word:
+            w = b[pos:end].decode()
             raise self.err(pos, "invalid value '%s' (strings must be quoted: \"%s\")"
-                           % (word, word))
-        raise self.err(pos, "invalid value starting with %s" % _show(c))
+                           % (w, w))
+        raise self.err(pos, "invalid value starting with %s" % self.show(pos))
 
     def array(self, pos, depth):
-        src = self.src
+        b = self.b
         start = pos
         arr = []
         pos = self.skip_ws_nl_comments(pos + 1)
-        if pos < self.n and src[pos] == "]":
+        if pos < self.n and b[pos] == _RBRACKET:
             return pos + 1, arr
         while True:
             if pos >= self.n:
@@ -561,24 +640,24 @@ class _Parser:
             pos, v = self.value(pos, depth)
             arr.append(v)
             pos = self.skip_ws_nl_comments(pos)
-            c = src[pos] if pos < self.n else ""
-            if c == "]":
+            c = b[pos] if pos < self.n else -1
+            if c == _RBRACKET:
                 return pos + 1, arr
-            if c != ",":
-                if c == "":
+            if c != _COMMA:
+                if c < 0:
                     raise self.err(start, "unterminated array")
-                raise self.err(pos, "expected ',' or ']' in array, got %s" % _show(c))
+                raise self.err(pos, "expected ',' or ']' in array, got %s" % self.show(pos))
             pos = self.skip_ws_nl_comments(pos + 1)
-            if pos < self.n and src[pos] == "]":
+            if pos < self.n and b[pos] == _RBRACKET:
                 return pos + 1, arr
 
     def inline_table(self, pos, depth):
-        src = self.src
+        b = self.b
         n = self.n
         tbl = {}
         local_frozen = {}
-        pos = _ws(src, pos + 1, n)
-        if pos < n and src[pos] == "}":
+        pos = _ws(b, pos + 1, n)
+        if pos < n and b[pos] == _RBRACE:
             return pos + 1, tbl
         while True:
             pos, kpos, parts, value = self.key_value_pair(pos, depth)
@@ -606,207 +685,204 @@ class _Parser:
             t[p] = value
             if type(value) is dict:
                 local_frozen[id(value)] = True
-            pos = _ws(src, pos, n)
-            c = src[pos] if pos < n else ""
-            if c == "}":
+            pos = _ws(b, pos, n)
+            c = b[pos] if pos < n else -1
+            if c == _RBRACE:
                 return pos + 1, tbl
-            if c != ",":
-                if c == "\n":
+            if c != _COMMA:
+                if c == _NL:
                     raise self.err(pos, "inline tables must be on one line: expected ',' "
                                    "or '}', got end of line")
-                raise self.err(pos, "expected ',' or '}' in inline table, got %s" % _show(c))
-            pos = _ws(src, pos + 1, n)
-            if pos < n and src[pos] == "}":
+                raise self.err(pos, "expected ',' or '}' in inline table, got %s"
+                               % self.show(pos))
+            pos = _ws(b, pos + 1, n)
+            if pos < n and b[pos] == _RBRACE:
                 raise self.err(pos, "trailing comma is not allowed in an inline table")
 
     # ---- strings -------------------------------------------------------------------------------
 
     def basic_string(self, pos, multiline, start):
         """Scan a basic string body from pos (just after the opening quote(s))."""
-        src = self.src
+        b = self.b
         n = self.n
+        bad = _BAD_ML if multiline else _BAD
         pieces = []
         run = pos
         while True:
             if pos >= n:
                 raise self.err(start, "unterminated string")
-            c = src[pos]
-            if c == '"':
+            c = b[pos]
+            if c == _DQ:
                 if not multiline:
-                    pieces.append(src[run:pos])
-                    return pos + 1, "".join(pieces)
-                if src.startswith('"""', pos):
-                    pieces.append(src[run:pos])
-                    return pos + 3, "".join(pieces)
+                    pieces.append(b[run:pos])
+                    return pos + 1, b"".join(pieces).decode()
+                if b.startswith(b'"""', pos):
+                    pieces.append(b[run:pos])
+                    return pos + 3, b"".join(pieces).decode()
                 pos += 1
-            elif c == "\\":
-                pieces.append(src[run:pos])
+            elif c == _BACKSLASH:
+                pieces.append(b[run:pos])
                 pos = self.escape(pos, multiline, pieces)
                 run = pos
-            elif (c < " " and c != "\t") or c == "\x7f":
-                if c == "\n":
-                    if multiline:
-                        pos += 1
-                        continue
+            elif bad[c]:
+                if c == _NL:
                     raise self.err(pos, "unterminated string (newline before closing '\"')")
-                raise self.err(pos, "%s must be escaped in a string" % _show(c))
+                raise self.err(pos, "%s must be escaped in a string" % self.show(pos))
             else:
                 pos += 1
 
     def escape(self, pos, multiline, pieces):
-        src = self.src
+        b = self.b
         n = self.n
-        c = src[pos + 1] if pos + 1 < n else ""
+        c = b[pos + 1] if pos + 1 < n else -1
         r = _ESCAPES.get(c)
         if r is not None:
             pieces.append(r)
             return pos + 2
-        if c == "u" or c == "U":
-            width = 4 if c == "u" else 8
-            h = src[pos + 2:pos + 2 + width]
+        if c == 117 or c == 85:  # u U
+            width = 4 if c == 117 else 8
+            h = b[pos + 2:pos + 2 + width]
             ok = len(h) == width
             for ch in h:
-                if ch not in _HEX:
+                if not _HEX[ch]:
                     ok = False
             if not ok:
-                raise self.err(pos, "invalid escape '\\%s': needs %d hex digits" % (c, width))
-            cp = int(h, 16)
+                raise self.err(pos, "invalid escape '\\%s': needs %d hex digits"
+                               % (chr(c), width))
+            cp = int(h.decode(), 16)
             if (0xD800 <= cp <= 0xDFFF) or cp > 0x10FFFF:
-                raise self.err(pos, "escape '\\%s%s' is not a Unicode scalar value" % (c, h))
-            pieces.append(chr(cp))
+                raise self.err(pos, "escape '\\%s%s' is not a Unicode scalar value"
+                               % (chr(c), h.decode()))
+            pieces.append(chr(cp).encode("utf-8"))
             return pos + 2 + width
-        if multiline and (c == " " or c == "\t" or c == "\n"):
+        if multiline and (c == _SP or c == _TAB or c == _NL):
             p = pos + 1
-            if c != "\n":
-                p = _ws(src, p, n)
+            if c != _NL:
+                p = _ws(b, p, n)
                 if p >= n:
                     return p
-                if src[p] != "\n":
+                if b[p] != _NL:
                     raise self.err(pos, "a line-ending backslash must be followed only by "
                                    "whitespace up to the end of the line")
             while p < n:
-                ch = src[p]
-                if ch != " " and ch != "\t" and ch != "\n":
+                ch = b[p]
+                if ch != _SP and ch != _TAB and ch != _NL:
                     break
                 p += 1
             return p
-        if c == "":
+        if c < 0:
             raise self.err(pos, "unterminated string")
-        raise self.err(pos, "invalid escape sequence '\\%s'" % (c if c >= " " else "?"))
+        raise self.err(pos, "invalid escape sequence '\\%s'"
+                       % (chr(c) if 32 < c < 127 else "?"))
 
     def literal_string(self, pos):
-        src = self.src
-        end = src.find("'", pos + 1)
-        nl = src.find("\n", pos + 1)
+        b = self.b
+        end = b.find(b"'", pos + 1)
+        nl = b.find(b"\n", pos + 1)
         if end < 0 or (0 <= nl < end):
             raise self.err(pos, "unterminated string")
-        self.check_chars(pos + 1, end, False)
-        return end + 1, src[pos + 1:end]
+        self.check_chars(pos + 1, end, _BAD)
+        return end + 1, b[pos + 1:end].decode()
 
     def ml_literal_string(self, pos):
-        src = self.src
+        b = self.b
         start = pos
         pos += 3
-        if pos < self.n and src[pos] == "\n":
+        if pos < self.n and b[pos] == _NL:
             pos += 1
-        end = src.find("'''", pos)
+        end = b.find(b"'''", pos)
         if end < 0:
             raise self.err(start, "unterminated string")
-        self.check_chars(pos, end, True)
-        body = src[pos:end]
+        self.check_chars(pos, end, _BAD_ML)
+        body = b[pos:end].decode()
         pos = end + 3
-        if src.startswith("'", pos):
+        if b.startswith(b"'", pos):
             pos += 1
             body += "'"
-            if src.startswith("'", pos):
+            if b.startswith(b"'", pos):
                 pos += 1
                 body += "'"
         return pos, body
 
     def ml_basic_string(self, pos):
-        src = self.src
+        b = self.b
         start = pos
         pos += 3
-        if pos < self.n and src[pos] == "\n":
+        if pos < self.n and b[pos] == _NL:
             pos += 1
         pos, body = self.basic_string(pos, True, start)
-        if src.startswith('"', pos):
+        if b.startswith(b'"', pos):
             pos += 1
             body += '"'
-            if src.startswith('"', pos):
+            if b.startswith(b'"', pos):
                 pos += 1
                 body += '"'
         return pos, body
 
-    def check_chars(self, pos, end, multiline):
+    def check_chars(self, pos, end, bad):
         i = pos
-        for c in self.src[pos:end]:
-            if (c < " " and c != "\t" and not (multiline and c == "\n")) or c == "\x7f":
-                raise self.err(i, "%s is not allowed in a literal string" % _show(c))
+        for c in self.b[pos:end]:
+            if bad[c]:
+                raise self.err(i, "%s is not allowed in a literal string" % self.show(i))
             i += 1
 
     # ---- numbers -------------------------------------------------------------------------------
 
     def digits(self, pos, allowed, what):
-        """Scan digits from `allowed` with single '_' between digits; returns (pos, digits)."""
-        src = self.src
+        """Scan digits from the table `allowed` with single '_' between digits; returns
+        (pos, digits as str)."""
+        b = self.b
         n = self.n
-        start = pos
-        if pos >= n or src[pos] not in allowed:
+        if pos >= n or not allowed[b[pos]]:
             raise self.err(pos, "expected a digit in %s" % what)
         pieces = []
         run = pos
         while pos < n:
-            c = src[pos]
-            if c == "_":
-                if pos + 1 >= n or src[pos + 1] not in allowed:
+            c = b[pos]
+            if c == _US:
+                if pos + 1 >= n or not allowed[b[pos + 1]]:
                     raise self.err(pos, "'_' in %s must be between two digits" % what)
-                pieces.append(src[run:pos])
+                pieces.append(b[run:pos])
                 run = pos + 1
-            elif c not in allowed:
+            elif not allowed[c]:
                 break
             pos += 1
-        pieces.append(src[run:pos])
-        if start == pos:
-            raise self.err(pos, "expected a digit in %s" % what)
-        return pos, "".join(pieces)
+        pieces.append(b[run:pos])
+        return pos, b"".join(pieces).decode()
 
     def number(self, pos):
-        src = self.src
+        b = self.b
         n = self.n
         start = pos
         sign = ""
-        c = src[pos]
-        if c == "+" or c == "-":
-            sign = c
+        c = b[pos]
+        if c == _PLUS or c == _MINUS:
+            sign = chr(c)
             pos += 1
-        if src[pos] == "0" and pos + 1 < n and src[pos + 1] in _DIGITS:
-            base_ch = src[pos + 1]
+        if b[pos] == _ZERO and pos + 1 < n and b[pos + 1] in _BASES:
+            table, base, letter = _BASES[b[pos + 1]]
             if sign:
-                raise self.err(start, "a sign is not allowed on a 0%s integer" % base_ch)
-            pos, digits = self.digits(pos + 2, _DIGITS[base_ch], "a 0%s integer" % base_ch)
-            return pos, int(digits, {"x": 16, "o": 8, "b": 2}[base_ch])
-        dec = "0123456789"
-        pos, ipart = self.digits(pos, dec, "a number")
+                raise self.err(start, "a sign is not allowed on a 0%s integer" % letter)
+            pos, digits = self.digits(pos + 2, table, "a 0%s integer" % letter)
+            return pos, int(digits, base)
+        pos, ipart = self.digits(pos, _DEC, "a number")
         if len(ipart) > 1 and ipart[0] == "0":
-            raise self.err(start, "leading zeros are not allowed in a number")
-        if ipart == "0" and pos < n and src[pos] == "_":
             raise self.err(start, "leading zeros are not allowed in a number")
         is_float = False
         text = [sign, ipart]
-        if pos < n and src[pos] == ".":
+        if pos < n and b[pos] == _DOT:
             is_float = True
-            pos, frac = self.digits(pos + 1, dec, "the fraction of a float")
+            pos, frac = self.digits(pos + 1, _DEC, "the fraction of a float")
             text.append(".")
             text.append(frac)
-        if pos < n and (src[pos] == "e" or src[pos] == "E"):
+        if pos < n and (b[pos] == 101 or b[pos] == 69):  # e E
             is_float = True
             pos += 1
             esign = ""
-            if pos < n and (src[pos] == "+" or src[pos] == "-"):
-                esign = src[pos]
+            if pos < n and (b[pos] == _PLUS or b[pos] == _MINUS):
+                esign = chr(b[pos])
                 pos += 1
-            pos, exp = self.digits(pos, dec, "the exponent of a float")
+            pos, exp = self.digits(pos, _DEC, "the exponent of a float")
             text.append("e")
             text.append(esign)
             text.append(exp)
@@ -821,22 +897,22 @@ class _Parser:
     # ---- dates and times -----------------------------------------------------------------------
 
     def fixed_int(self, pos, width, lo, hi, what):
-        src = self.src
-        if not _all_digits(src, pos, width):
+        b = self.b
+        if not _all_digits(b, pos, width):
             raise self.err(pos, "expected %d digits for the %s" % (width, what))
-        v = int(src[pos:pos + width], 10)
+        text = b[pos:pos + width].decode()
+        v = int(text, 10)
         if v < lo or v > hi:
-            raise self.err(pos, "%s %s is out of range (%d..%d)"
-                           % (what, src[pos:pos + width], lo, hi))
+            raise self.err(pos, "%s %s is out of range (%d..%d)" % (what, text, lo, hi))
         return v
 
     def expect(self, pos, ch, what):
-        if pos >= self.n or self.src[pos] != ch:
+        if pos >= self.n or self.b[pos] != ord(ch):
             raise self.err(pos, "expected '%s' in %s" % (ch, what))
 
     def time_part(self, pos):
         """HH:MM:SS[.frac] -> (pos, hour, minute, second, microsecond)."""
-        src = self.src
+        b = self.b
         n = self.n
         hour = self.fixed_int(pos, 2, 0, 23, "hour")
         self.expect(pos + 2, ":", "a time")
@@ -845,14 +921,14 @@ class _Parser:
         second = self.fixed_int(pos + 6, 2, 0, 59, "second")
         pos += 8
         micro = 0
-        if pos < n and src[pos] == ".":
+        if pos < n and b[pos] == _DOT:
             pos += 1
             start = pos
-            while pos < n and "0" <= src[pos] <= "9":
+            while pos < n and _DEC[b[pos]]:
                 pos += 1
             if pos == start:
                 raise self.err(pos, "expected digits after '.' in a time")
-            frac = src[start:min(pos, start + 6)]
+            frac = b[start:min(pos, start + 6)].decode()
             micro = int(frac, 10) * (10 ** (6 - len(frac)))
         return pos, hour, minute, second, micro
 
@@ -861,7 +937,7 @@ class _Parser:
         return pos, Time(h, m, s, us)
 
     def date_or_datetime(self, pos):
-        src = self.src
+        b = self.b
         n = self.n
         year = self.fixed_int(pos, 4, 1, 9999, "year")
         month = self.fixed_int(pos + 5, 2, 1, 12, "month")
@@ -871,66 +947,28 @@ class _Parser:
             dim = 29
         day = self.fixed_int(pos + 8, 2, 1, dim, "day")
         pos += 10
-        c = src[pos] if pos < n else ""
-        if c == "T" or c == "t":
+        c = b[pos] if pos < n else -1
+        if c == 84 or c == 116:  # T t
             pos += 1
-        elif c == " " and pos + 3 < n and src[pos + 3] == ":" and _all_digits(src, pos + 1, 2):
+        elif c == _SP and pos + 3 < n and b[pos + 3] == _COLON and _all_digits(b, pos + 1, 2):
             pos += 1
         else:
             return pos, Date(year, month, day)
         pos, h, mi, s, us = self.time_part(pos)
-        c = src[pos] if pos < n else ""
+        c = b[pos] if pos < n else -1
         offset = None
-        if c == "Z" or c == "z":
+        if c == 90 or c == 122:  # Z z
             offset = 0
             pos += 1
-        elif c == "+" or c == "-":
+        elif c == _PLUS or c == _MINUS:
             oh = self.fixed_int(pos + 1, 2, 0, 23, "offset hour")
             self.expect(pos + 3, ":", "a time offset")
             om = self.fixed_int(pos + 4, 2, 0, 59, "offset minute")
             offset = oh * 60 + om
-            if c == "-":
+            if c == _MINUS:
                 offset = -offset
             pos += 6
         return pos, DateTime(year, month, day, h, mi, s, us, offset)
-
-
-_INF = float("inf")
-_NAN = float("nan")
-
-
-def _all_digits(src, pos, width):
-    if pos + width > len(src):
-        return False
-    for c in src[pos:pos + width]:
-        if not ("0" <= c <= "9"):
-            return False
-    return True
-
-
-def _word(s):
-    if not s:
-        return False
-    for c in s:
-        if c not in _BARE and c != ".":
-            return False
-    return True
-
-
-def _kind(v):
-    if type(v) is dict:
-        return "a table"
-    if type(v) is list:
-        return "an array"
-    if type(v) is bool:
-        return "a boolean"
-    if type(v) is int:
-        return "an integer"
-    if type(v) is float:
-        return "a float"
-    if type(v) is str:
-        return "a string"
-    return "a date/time"
 
 
 # --------------------------------------------------------------------------------------------

@@ -336,7 +336,7 @@ small_documents = st.dictionaries(keys, st.recursive(scalars, _extend, max_leave
 # ---- (a) round trips --------------------------------------------------------------------------
 
 
-@settings(max_examples=250, **SETTINGS)
+@settings(max_examples=200, **SETTINGS)
 @given(documents, st.randoms(use_true_random=False))
 def test_random_documents_parse_like_tomllib(doc, rnd):
     text = dumps(doc, rnd)
@@ -447,7 +447,7 @@ def mutated_documents(draw):
     return text
 
 
-@settings(max_examples=400, **SETTINGS)
+@settings(max_examples=300, **SETTINGS)
 @given(mutated_documents())
 def test_mutated_documents_agree(text):
     agree(text)
