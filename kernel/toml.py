@@ -1,8 +1,9 @@
 # QENEX OS -- TOML 1.0 reader.
 #
 # Plain Python that runs unchanged on CPython 3.11 and on the bare MicroPython core (no re,
-# no datetime, no extmod).  The whole document is scanned by index; strings are built from
-# slices collected in lists.  See kernel/CONFIG.md for the design notes.
+# no datetime, no extmod).  The document's UTF-8 bytes are scanned by index (O(1) on both
+# interpreters); strings are built from slices collected in lists.  Behaviour matches CPython's
+# tomllib (checked by tests/host/test_toml_props.py).  See kernel/CONFIG.md for the design.
 #
 # Public API:
 #   loads(text) -> dict

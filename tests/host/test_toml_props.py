@@ -11,6 +11,7 @@
 #
 # Float values are compared by repr (exact bits, sign of zero).  That exactness holds on
 # CPython; MicroPython's float parser may differ in the last bit for long literals.
+import pathlib
 import random
 import re
 import tomllib
@@ -18,7 +19,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kernel import toml
+from kernel import config, toml
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                        HealthCheck.data_too_large])
@@ -468,3 +469,25 @@ def test_known_tricky_texts_agree():
                           "c": "\x01\u00e9", "n": 255}, rnd) for _ in range(200))
     for construct in ["[[aot]]", "[t", "t.u", "'''", '"""', "0x", "0o", "0b", "\\u", "{"]:
         assert construct in seen, construct
+
+
+# ---- the shipped configuration files ---------------------------------------------------------
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_shipped_config_files_load_match_defaults_and_are_documented():
+    system = (ROOT / "config" / "system.toml").read_bytes()
+    banking = (ROOT / "config" / "banking.toml").read_bytes()
+    agree(system.decode())
+    agree(banking.decode())
+    cfg = config.load(system, banking)
+    want = config.defaults().as_dict()
+    want["swift"]["bic"] = "QENXUS33XXX"  # the shipped placeholder; the default is unset
+    assert cfg.as_dict() == want
+    unset = [key for key, src in cfg.sources.items() if src == "default"]
+    assert unset == [("network", "gateway")]  # every other key is written out
+    readme = (ROOT / "config" / "README.md").read_text()
+    for _section, _file, fields in config.SCHEMA:
+        for key, stored, _parse, _fmt, _default in fields:
+            assert "`%s`" % key in readme and "`%s`" % stored in readme, key
