@@ -238,13 +238,21 @@ static MP_DEFINE_CONST_FUN_OBJ_1(hw_heap_grow_obj, hw_heap_grow);
 
 // ---- REPL, power and faults -----------------------------------------------------------------
 static mp_obj_t hw_repl(void) {
+    // Run in __main__'s namespace, not in that of the Python code that called us: REPL code
+    // stores names in mp_locals and its functions look them up in mp_globals; both must be
+    // the same dict.
     int saved_intr = mp_interrupt_char;
+    mp_obj_dict_t *saved_globals = mp_globals_get(), *saved_locals = mp_locals_get();
+    mp_globals_set(&MP_STATE_VM(dict_main));
+    mp_locals_set(&MP_STATE_VM(dict_main));
     for (;;) {
         int ret = pyexec_mode_kind == PYEXEC_MODE_RAW_REPL ? pyexec_raw_repl() : pyexec_friendly_repl();
         if (ret & PYEXEC_FORCED_EXIT) break;
     }
     pyexec_mode_kind = PYEXEC_MODE_FRIENDLY_REPL;
     mp_hal_set_interrupt_char(saved_intr);  // the scheduler decides when Ctrl-C interrupts
+    mp_globals_set(saved_globals);
+    mp_locals_set(saved_locals);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(hw_repl_obj, hw_repl);
@@ -284,8 +292,8 @@ static mp_obj_t hw_fault(mp_obj_t kind_in) {
     } else if (strcmp(kind, "ud") == 0) {
         __asm__ volatile("ud2");
     } else if (strcmp(kind, "div0") == 0) {
-        volatile int zero = 0;
-        return MP_OBJ_NEW_SMALL_INT(1 / zero);
+        uint32_t zero = 0;  // a real div instruction: gcc turns 1/x into compares
+        __asm__ volatile("xor %%edx, %%edx; mov $1, %%eax; divl %0" :: "r"(zero) : "eax", "edx");
     } else if (strcmp(kind, "stack") == 0) {
         return MP_OBJ_NEW_SMALL_INT(recurse_forever(0));
     } else if (strcmp(kind, "gp") == 0) {
