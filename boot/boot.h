@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+#undef PAGE_SIZE  // musl's limits.h has one too
 #define PAGE_SIZE 4096ULL
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))

@@ -21,10 +21,15 @@ void kvprintf(const char *fmt, va_list ap) {
         while (*fmt >= '0' && *fmt <= '9') width = width * 10 + (*fmt++ - '0');
         while (*fmt == 'l') { lng++; fmt++; }
         switch (*fmt) {
-        case 's': { const char *s = va_arg(ap, const char *); if (!s) s = "(null)";
-                    int len = 0; while (s[len]) len++;
-                    while (width-- > len) uart_putc(' ');
-                    while (*s) uart_putc(*s++); break; }
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            if (!s) s = "(null)";
+            int len = 0;
+            while (s[len]) len++;
+            while (width-- > len) uart_putc(' ');
+            while (*s) uart_putc(*s++);
+            break;
+        }
         case 'c': uart_putc((char)va_arg(ap, int)); break;
         case 'd': { int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
                     put_num(v < 0 ? -(uint64_t)v : (uint64_t)v, 10, width, pad, v < 0); break; }

@@ -41,7 +41,7 @@ static void backtrace(uint64_t rip, uint64_t rbp) {
     print_symbol(rip);
     kprintf("\n");
     for (int depth = 1; depth < 32; depth++) {
-        if (rbp == 0 || (rbp & 7) || !in_range(rbp, __kernel_start, __kernel_end - 16)) break;
+        if (rbp == 0 || (rbp & 7) || rbp < (uint64_t)__kernel_start || rbp + 16 > (uint64_t)__kernel_end) break;
         uint64_t next = ((uint64_t *)rbp)[0], ret = ((uint64_t *)rbp)[1];
         if (!in_range(ret, __kernel_start, __kernel_end)) break;
         kprintf("  #%d  0x%016lx", depth, ret);

@@ -66,7 +66,16 @@ async def cmd_selftest(sh, args):
     if not names:
         sh.println("error: no test module matches")
         return
-    testrunner.run(names, _LineWriter(sh), hw.ticks_ms)
+    # Module by module, with a checkpoint between: the console stays responsive and Ctrl-C
+    # stops the run.
+    out = _LineWriter(sh)
+    passed = failed = 0
+    for name in names:
+        p, f = testrunner.run_module(name, out, hw.ticks_ms)
+        passed += p
+        failed += f
+        await sh.checkpoint()
+    out.write(testrunner.summary(passed, failed))
 
 
 def main():

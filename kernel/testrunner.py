@@ -41,32 +41,42 @@ def _print_exception(exc, out):
         out.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
 
 
+def run_module(name, out, clock=None):
+    """Run every test of one module; return (passed, failed)."""
+    try:
+        mod = _import(name)
+    except Exception as e:  # a module that does not import fails as one test
+        out.write("FAIL %s (import)\n" % name)
+        _print_exception(e, out)
+        return 0, 1
+    tests = sorted(k for k in dir(mod) if k.startswith("test_") and callable(getattr(mod, k)))
+    start = clock() if clock else 0
+    passed = failed = 0
+    for t in tests:
+        try:
+            getattr(mod, t)()
+            passed += 1
+        except KeyboardInterrupt:
+            raise
+        except Exception as e:
+            failed += 1
+            out.write("FAIL %s.%s\n" % (name, t))
+            _print_exception(e, out)
+    took = (" %d ms" % (clock() - start)) if clock else ""
+    out.write("%s %s: %d tests%s\n" % ("ok  " if not failed else "FAIL", name, len(tests), took))
+    return passed, failed
+
+
+def summary(passed, failed):
+    return "%d passed, %d failed\n" % (passed, failed)
+
+
 def run(module_names, out, clock=None):
     """Run every test in the named modules; return (passed, failed)."""
     passed = failed = 0
     for name in module_names:
-        try:
-            mod = _import(name)
-        except Exception as e:  # a module that does not import fails as one test
-            failed += 1
-            out.write("FAIL %s (import)\n" % name)
-            _print_exception(e, out)
-            continue
-        tests = sorted(k for k in dir(mod) if k.startswith("test_") and callable(getattr(mod, k)))
-        start = clock() if clock else 0
-        mod_failed = 0
-        for t in tests:
-            try:
-                getattr(mod, t)()
-                passed += 1
-            except KeyboardInterrupt:
-                raise
-            except Exception as e:
-                failed += 1
-                mod_failed += 1
-                out.write("FAIL %s.%s\n" % (name, t))
-                _print_exception(e, out)
-        took = (" %d ms" % (clock() - start)) if clock else ""
-        out.write("%s %s: %d tests%s\n" % ("ok  " if not mod_failed else "FAIL", name, len(tests), took))
-    out.write("%d passed, %d failed\n" % (passed, failed))
+        p, f = run_module(name, out, clock)
+        passed += p
+        failed += f
+    out.write(summary(passed, failed))
     return passed, failed

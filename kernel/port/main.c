@@ -4,6 +4,7 @@
 #include "py/compile.h"
 #include "py/gc.h"
 #include "py/mperrno.h"
+#include "py/mphal.h"
 #include "py/runtime.h"
 #include "py/stackctrl.h"
 #include "py/cstack.h"

@@ -264,12 +264,14 @@ static mp_obj_t hw_reboot(void) {
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } none = { 0, 0 };
     __asm__ volatile("lidt %0; int3" :: "m"(none));  // triple fault if that did not work
     for (;;) __asm__ volatile("hlt");
+    return mp_const_none;
 }
 static mp_obj_t hw_poweroff(void) {
     outw(0x604, 0x2000);   // QEMU q35/i440fx ACPI PM1a (PIIX4 at 0x604 in QEMU's pc machine)
     outw(0xb004, 0x2000);  // older QEMU/Bochs
     cli();
     for (;;) __asm__ volatile("hlt");
+    return mp_const_none;
 }
 static mp_obj_t hw_exit(mp_obj_t code) {
     outl(0xf4, mp_obj_get_int(code));  // isa-debug-exit: QEMU exits with (code << 1) | 1
@@ -279,6 +281,7 @@ static MP_DEFINE_CONST_FUN_OBJ_0(hw_reboot_obj, hw_reboot);
 static MP_DEFINE_CONST_FUN_OBJ_0(hw_poweroff_obj, hw_poweroff);
 static MP_DEFINE_CONST_FUN_OBJ_1(hw_exit_obj, hw_exit);
 
+#pragma GCC diagnostic ignored "-Winfinite-recursion"  // on purpose: hits the guard page
 __attribute__((noinline)) static int recurse_forever(volatile int depth) {
     volatile char pad[512];
     pad[0] = (char)depth;

@@ -121,3 +121,13 @@ def test_selftest_runs_portable_suite_in_kernel(kernel):
     assert int(m.group(2)) == 0, out
     assert int(m.group(1)) > 200
     assert "ok   tests.portable.test_toml" in out
+
+
+def test_ctrl_c_stops_a_long_command_and_console_stays_responsive(kernel):
+    kernel.send("selftest\r")
+    kernel.expect(r"ok   tests\.portable\.test_config", timeout=60)  # it is running
+    kernel.send("\x03")
+    out = kernel.expect(r"\^C", timeout=10)
+    kernel.wait_prompt(timeout=10)
+    assert "passed, " not in out  # stopped before the end
+    assert "QENEX OS" in kernel.cmd("status")
