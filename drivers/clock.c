@@ -1,5 +1,6 @@
-// Time: PIT channel 0 interrupts at 1 kHz (milliseconds since boot); the TSC, calibrated
-// against the PIT at boot, gives microseconds. Idle time is what the CPU spends in hlt.
+// Time: the TSC, calibrated against PIT channel 0 at boot, gives milliseconds and microseconds
+// since boot. The PIT keeps interrupting at 1 kHz afterwards, so an idle CPU (hlt) wakes at least
+// every millisecond. Idle time is what the CPU spends in hlt.
 #include "drivers.h"
 #include "../boot/boot.h"
 #include "../boot/x86.h"
@@ -32,7 +33,8 @@ void clock_init(void) {
     tsc_boot = c0 - t0 * tsc_per_ms;  // so that clock_us() agrees with clock_ms()
 }
 
-uint64_t clock_ms(void) { return ticks; }
+// From the TSC too: counting timer interrupts drifts when the emulator delivers them late.
+uint64_t clock_ms(void) { return (rdtsc() - tsc_boot) / tsc_per_ms; }
 
 uint64_t clock_us(void) {
     uint64_t d = rdtsc() - tsc_boot;

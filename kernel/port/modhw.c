@@ -3,6 +3,7 @@
 #include <string.h>
 #include "py/runtime.h"
 #include "py/objstr.h"
+#include "py/objarray.h"
 #include "py/gc.h"
 #include "py/mphal.h"
 #include "shared/runtime/pyexec.h"
@@ -82,7 +83,7 @@ static mp_obj_t hw_dma_alloc(mp_obj_t size_in) {
     uint64_t a = port_memory.dma_start + port_memory.dma_used;
     port_memory.dma_used += sz;
     memset((void *)a, 0, sz);
-    mp_obj_t t[2] = { mp_obj_new_int_from_ull(a), mp_obj_new_memoryview('B', size, (void *)a) };
+    mp_obj_t t[2] = { mp_obj_new_int_from_ull(a), mp_obj_new_memoryview('B' | MP_OBJ_ARRAY_TYPECODE_FLAG_RW, size, (void *)a) };
     return mp_obj_new_tuple(2, t);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(hw_dma_alloc_obj, hw_dma_alloc);
