@@ -36,10 +36,14 @@ $(ISO): $(KERNEL) $(ARCHIVE) tools/mkiso.sh $(wildcard $(CONFIG)/*.toml)
 
 iso: $(ISO)
 
-# CONFIG=dir boots with another configuration folder (system.toml, banking.toml).
+# CONFIG=dir boots with another configuration folder (system.toml, banking.toml). The disk
+# image is created on first run and kept (var/ is ignored by git).
+DISK ?= var/disk.img
+DISK_SIZE ?= 256M
 run: $(KERNEL) $(ARCHIVE)
 	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $(BUILD)/run.iso
-	$(PYTHON) tools/qemu.py $(BUILD)/run.iso
+	@mkdir -p $(dir $(DISK)) && [ -f $(DISK) ] || truncate -s $(DISK_SIZE) $(DISK)
+	$(PYTHON) tools/qemu.py --disk $(DISK) $(BUILD)/run.iso
 
 test: test-host test-system
 

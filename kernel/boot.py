@@ -11,9 +11,10 @@ import hw
 import time
 
 from drivers import rtc
-from kernel import commands, config, console, process, testrunner
+from kernel import commands, config, console, devices, process, testrunner
 
 VERSION = "0.1.0"
+DEVICES = None  # kernel.devices.Devices, set at boot (reachable from the REPL)
 
 
 class Clock:
@@ -89,6 +90,9 @@ def main():
                          format_config=lambda: config.format_config(cfg))
     sched.reporter = sh.report
     sched.on_interrupt = sh.interrupt
+    global DEVICES
+    DEVICES = devices.Devices(hw, sched, sh.log)
+    DEVICES.register()
     commands.register_command("selftest", "selftest [PATTERN]",
                               "run the portable test suite inside the kernel", cmd_selftest,
                               nargs=0, max_args=1)

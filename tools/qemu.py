@@ -11,7 +11,16 @@ import sys
 MEMORY = "512M"
 
 
-def command(iso, extra=(), accel=None):
+def devices(disk=None):
+    """The virtio devices: a disk image (raw) when given, and the entropy source."""
+    args = ["-device", "virtio-rng-pci,disable-legacy=on"]
+    if disk:
+        args += ["-drive", "file=%s,if=none,id=disk0,format=raw,cache=writeback" % disk,
+                 "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on"]
+    return args
+
+
+def command(iso, extra=(), accel=None, disk=None):
     accel = accel or os.environ.get("QENEX_ACCEL", "tcg")
     if accel not in ("tcg", "kvm"):
         raise SystemExit("QENEX_ACCEL must be tcg or kvm, not %r" % accel)
@@ -27,13 +36,18 @@ def command(iso, extra=(), accel=None):
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-nodefaults",
     ]
-    return cmd + list(extra)
+    return cmd + devices(disk) + list(extra)
 
 
 def main():
-    if len(sys.argv) < 2:
-        raise SystemExit("usage: qemu.py ISO [extra qemu args]")
-    cmd = command(sys.argv[1], sys.argv[2:])
+    args = sys.argv[1:]
+    disk = None
+    if len(args) >= 2 and args[0] == "--disk":
+        disk = args[1]
+        args = args[2:]
+    if not args:
+        raise SystemExit("usage: qemu.py [--disk IMAGE] ISO [extra qemu args]")
+    cmd = command(args[0], args[1:], disk=disk)
     print("QENEX OS in QEMU (%s). Quit: Ctrl-A then X; or type 'halt'." % cmd[2], flush=True)
     os.execvp(cmd[0], cmd)
 

@@ -1,0 +1,79 @@
+"""Device discovery at boot: enumerate PCI, attach the virtio drivers, and report them on the
+console (`devices`, `disk info`) and in the component registry (`status`, later /health).
+
+A device that is absent is "not present"; one that fails to initialise is reported with the
+driver's message and the rest of the kernel goes on.
+"""
+from drivers import pci, virtio, virtio_blk, virtio_rng
+from kernel import commands
+
+
+class Devices:
+    def __init__(self, hw, sched, log):
+        self.hw = hw
+        self.sched = sched
+        self.functions = []
+        self.disk = None
+        self.rng = None
+        self.errors = {}
+        self.functions = pci.scan(hw)
+        vhw = virtio.Hardware(hw)
+        self.disk = self._attach("disk", virtio_blk.DEVICE_IDS, virtio_blk.VirtioBlk, vhw, log)
+        self.rng = self._attach("entropy", virtio_rng.DEVICE_IDS, virtio_rng.VirtioRng, vhw, log)
+        if self.disk is not None and self.disk.fn.irq_pin and 0 < self.disk.fn.irq_line < 16:
+            hw.irq_register(self.disk.fn.irq_line, self.disk.on_irq)
+
+    def _attach(self, name, ids, cls, vhw, log):
+        found = virtio.find(self.functions, ids)
+        if not found:
+            return None
+        try:
+            return cls(found[0], vhw, self.sched)
+        except (virtio.VirtioError, OSError, ValueError) as e:
+            self.errors[name] = str(e)
+            log("devices: %s: %s" % (name, e))
+            return None
+
+    def status(self, name):
+        dev = getattr(self, name if name != "entropy" else "rng")
+        if dev is not None:
+            return "up"
+        if name in self.errors:
+            return "failed: " + self.errors[name]
+        return "not present"
+
+    def register(self):
+        commands.register_component("disk", lambda: self.status("disk"))
+        commands.register_component("entropy", lambda: self.status("entropy"))
+        commands.register_command("devices", "devices", "PCI devices, their BARs and drivers",
+                                  self.cmd_devices)
+        commands.register_command("disk", "disk info", "the block device: size, features, I/O",
+                                  self.cmd_disk, subcommands=("info",))
+
+    async def cmd_devices(self, sh, args):
+        drivers = {}
+        if self.disk is not None:
+            drivers[self.disk.fn.address] = "virtio-blk driver"
+        if self.rng is not None:
+            drivers[self.rng.fn.address] = "virtio-rng driver"
+        for f in self.functions:
+            sh.println("%s  %s" % (f.describe(), ("[" + drivers[f.address] + "]")
+                                   if f.address in drivers else ""))
+            for b in f.bars:
+                sh.println("        BAR%d %-5s 0x%x (%d bytes)%s" % (
+                    b.index, b.kind, b.address, b.size, " prefetchable" if b.prefetchable else ""))
+            if f.irq_pin:
+                sh.println("        INT%s -> IRQ %d" % ("ABCD"[(f.irq_pin - 1) & 3], f.irq_line))
+        sh.println("%d PCI functions" % len(self.functions))
+
+    async def cmd_disk(self, sh, args):
+        d = self.disk
+        if d is None:
+            sh.println("disk: " + self.status("disk"))
+            return
+        sh.println(d.describe())
+        sh.println("queue: %d descriptors, %d requests in flight at most" % (d.vq.size, len(d.slots)))
+        sh.println("features: 0x%x (flush%s)" % (d.features, ", read-only" if d.read_only else ""))
+        s = d.stats
+        sh.println("I/O: %d reads (%d bytes), %d writes (%d bytes), %d flushes, %d errors" % (
+            s["reads"], s["bytes_read"], s["writes"], s["bytes_written"], s["flushes"], s["errors"]))
