@@ -40,10 +40,11 @@ iso: $(ISO)
 # image is created on first run and kept (var/ is ignored by git).
 DISK ?= var/disk.img
 DISK_SIZE ?= 256M
+HTTP_PORT ?= 8080
 run: $(KERNEL) $(ARCHIVE)
 	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $(BUILD)/run.iso
 	@mkdir -p $(dir $(DISK)) && [ -f $(DISK) ] || truncate -s $(DISK_SIZE) $(DISK)
-	$(PYTHON) tools/qemu.py --disk $(DISK) $(BUILD)/run.iso
+	$(PYTHON) tools/qemu.py --disk $(DISK) --http-port $(HTTP_PORT) $(BUILD)/run.iso
 
 test: test-host test-system
 

@@ -11,10 +11,11 @@ import hw
 import time
 
 from drivers import rtc
-from kernel import commands, config, console, devices, process, testrunner
+from kernel import commands, config, console, devices, network, process, testrunner
 
 VERSION = "0.1.0"
 DEVICES = None  # kernel.devices.Devices, set at boot (reachable from the REPL)
+NETWORK = None  # kernel.network.Network when there is a network device
 
 
 class Clock:
@@ -93,6 +94,11 @@ def main():
     global DEVICES
     DEVICES = devices.Devices(hw, sched, sh.log)
     DEVICES.register()
+    global NETWORK
+    if DEVICES.nic is not None:
+        import net
+        NETWORK = network.Network(sched, net, DEVICES.nic, config.network_params(cfg))
+        NETWORK.register()
     commands.register_command("selftest", "selftest [PATTERN]",
                               "run the portable test suite inside the kernel", cmd_selftest,
                               nargs=0, max_args=1)

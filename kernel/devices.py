@@ -4,7 +4,7 @@ console (`devices`, `disk info`) and in the component registry (`status`, later 
 A device that is absent is "not present"; one that fails to initialise is reported with the
 driver's message and the rest of the kernel goes on.
 """
-from drivers import pci, virtio, virtio_blk, virtio_rng
+from drivers import pci, virtio, virtio_blk, virtio_net, virtio_rng
 from kernel import commands
 
 
@@ -20,6 +20,15 @@ class Devices:
         vhw = virtio.Hardware(hw)
         self.disk = self._attach("disk", virtio_blk.DEVICE_IDS, virtio_blk.VirtioBlk, vhw, log)
         self.rng = self._attach("entropy", virtio_rng.DEVICE_IDS, virtio_rng.VirtioRng, vhw, log)
+        self.nic = None
+        found = virtio.find(self.functions, virtio_net.DEVICE_IDS)
+        if found:
+            try:
+                import net
+                self.nic = virtio_net.VirtioNet(found[0], vhw, sched, net)
+            except (virtio.VirtioError, OSError, ValueError) as e:
+                self.errors["network"] = str(e)
+                log("devices: network: %s" % e)
         if self.disk is not None and self.disk.fn.irq_pin and 0 < self.disk.fn.irq_line < 16:
             hw.irq_register(self.disk.fn.irq_line, self.disk.on_irq)
 
@@ -35,7 +44,7 @@ class Devices:
             return None
 
     def status(self, name):
-        dev = getattr(self, name if name != "entropy" else "rng")
+        dev = getattr(self, {"entropy": "rng", "network": "nic"}.get(name, name))
         if dev is not None:
             return "up"
         if name in self.errors:
@@ -56,6 +65,8 @@ class Devices:
             drivers[self.disk.fn.address] = "virtio-blk driver"
         if self.rng is not None:
             drivers[self.rng.fn.address] = "virtio-rng driver"
+        if self.nic is not None:
+            drivers[self.nic.fn.address] = "virtio-net driver, MAC " + self.nic.mac_text()
         for f in self.functions:
             sh.println("%s  %s" % (f.describe(), ("[" + drivers[f.address] + "]")
                                    if f.address in drivers else ""))

@@ -53,7 +53,7 @@ if [ ! -f "$mp_dir/.ok-$mp_sha" ]; then
   touch "$mp_dir/.ok-$mp_sha"
 fi
 
-# --- Debian source packages (libm from musl) --------------------------------------------------
+# --- Debian source packages (libm and string functions from musl; lwIP) --------------------------------------------------
 # A private apt configuration with a deb-src entry: the system's apt files are not touched.
 fetch_debian_source() { # name version file sha256
   local name=$1 ver=$2 file=$3 sha=$4 dir="$tp/$1"
@@ -75,5 +75,7 @@ fetch_debian_source() { # name version file sha256
 }
 fetch_debian_source musl 1.2.3-1 musl_1.2.3.orig.tar.gz \
   7d5b0b6062521e4627e099e4c9dc8248d32a30285e959b7eecaa780cf8cfd4a4
+fetch_debian_source lwip 2.1.3+dfsg1-2 lwip_2.1.3+dfsg1.orig.tar.xz \
+  0a8276d09fc4e97bbba2f953d74af2388fc2195ea156be9d7589e297a68fde24
 
 echo "deps: ok"

@@ -11,16 +11,21 @@ import sys
 MEMORY = "512M"
 
 
-def devices(disk=None):
-    """The virtio devices: a disk image (raw) when given, and the entropy source."""
+def devices(disk=None, http_port=None):
+    """The virtio devices: a disk image (raw) when given, the entropy source, and the network
+    when a host port is given: QEMU user networking, restricted (no traffic leaves the host),
+    with 127.0.0.1:http_port forwarded to the kernel's port 8080."""
     args = ["-device", "virtio-rng-pci,disable-legacy=on"]
+    if http_port:
+        args += ["-netdev", "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:8080" % http_port,
+                 "-device", "virtio-net-pci,netdev=net0,disable-legacy=on"]
     if disk:
         args += ["-drive", "file=%s,if=none,id=disk0,format=raw,cache=writeback" % disk,
                  "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on"]
     return args
 
 
-def command(iso, extra=(), accel=None, disk=None):
+def command(iso, extra=(), accel=None, disk=None, http_port=None):
     accel = accel or os.environ.get("QENEX_ACCEL", "tcg")
     if accel not in ("tcg", "kvm"):
         raise SystemExit("QENEX_ACCEL must be tcg or kvm, not %r" % accel)
@@ -36,18 +41,21 @@ def command(iso, extra=(), accel=None, disk=None):
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-nodefaults",
     ]
-    return cmd + devices(disk) + list(extra)
+    return cmd + devices(disk, http_port) + list(extra)
 
 
 def main():
     args = sys.argv[1:]
-    disk = None
-    if len(args) >= 2 and args[0] == "--disk":
-        disk = args[1]
+    disk = port = None
+    while len(args) >= 2 and args[0] in ("--disk", "--http-port"):
+        if args[0] == "--disk":
+            disk = args[1]
+        else:
+            port = int(args[1])
         args = args[2:]
     if not args:
-        raise SystemExit("usage: qemu.py [--disk IMAGE] ISO [extra qemu args]")
-    cmd = command(args[0], args[1:], disk=disk)
+        raise SystemExit("usage: qemu.py [--disk IMAGE] [--http-port PORT] ISO [extra qemu args]")
+    cmd = command(args[0], args[1:], disk=disk, http_port=port)
     print("QENEX OS in QEMU (%s). Quit: Ctrl-A then X; or type 'halt'." % cmd[2], flush=True)
     os.execvp(cmd[0], cmd)
 

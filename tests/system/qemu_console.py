@@ -19,9 +19,10 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 class Kernel:
     """One QEMU process; `cmd` types a console command and returns its output."""
 
-    def __init__(self, iso=ISO, extra=(), timeout=60, disk=None):
+    def __init__(self, iso=ISO, extra=(), timeout=60, disk=None, http_port=None):
         assert os.path.exists(iso), "%s is missing: run make iso" % iso
-        cmd = qemu.command(iso, extra, disk=disk)
+        self.http_port = http_port
+        cmd = qemu.command(iso, extra, disk=disk, http_port=http_port)
         self.started = time.monotonic()
         self.log = io.StringIO()
         self.p = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
