@@ -2,7 +2,7 @@
 for host tests and tools. Not used in the kernel (no file system there)."""
 import os
 
-BLOCK = 512
+from drivers.block import BLOCK, check_range, check_whole_blocks
 
 
 class BlockFile:
@@ -14,21 +14,13 @@ class BlockFile:
         self.f = open(path, "r+b" if os.path.exists(path) else "w+b")
         self.f.truncate(blocks * BLOCK)
 
-    def _check(self, lba, count):
-        if lba < 0 or count < 0 or lba + count > self.capacity:
-            raise ValueError("blocks %d..%d outside the disk (%d blocks)"
-                             % (lba, lba + count, self.capacity))
-
     async def read(self, lba, count):
-        self._check(lba, count)
+        check_range(lba, count, self.capacity)
         self.f.seek(lba * BLOCK)
         return self.f.read(count * BLOCK)
 
     async def write(self, lba, data):
-        if len(data) % BLOCK:
-            raise ValueError("write of %d bytes is not a whole number of %d-byte blocks"
-                             % (len(data), BLOCK))
-        self._check(lba, len(data) // BLOCK)
+        check_range(lba, check_whole_blocks(data), self.capacity)
         self.f.seek(lba * BLOCK)
         self.f.write(data)
 

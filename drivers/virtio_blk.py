@@ -9,13 +9,13 @@ A write has reached the disk only after a flush that started after it completed.
 import struct
 
 from drivers import virtio
+from drivers.block import BLOCK, check_range, check_whole_blocks
 
 DEVICE_IDS = (0x1042, 0x1001)
 F_SIZE_MAX, F_SEG_MAX, F_RO, F_BLK_SIZE, F_FLUSH = 1, 2, 5, 6, 9
 T_IN, T_OUT, T_FLUSH, T_GET_ID = 0, 1, 4, 8
 S_OK, S_IOERR, S_UNSUPP = 0, 1, 2
 
-BLOCK = 512
 SLOTS = 16                 # requests in flight at once
 SLOT_DATA = 64 * 1024      # bytes one request moves (bounce buffer per slot)
 HEADER = 16
@@ -95,13 +95,8 @@ class VirtioBlk:
             self.idle_slots.append(slot)
             raise OSError("%s: %s failed (status %d)" % (self.fn.address, what, status))
 
-    def _check(self, lba, count):
-        if lba < 0 or count < 0 or lba + count > self.capacity:
-            raise ValueError("blocks %d..%d outside the disk (%d blocks)"
-                             % (lba, lba + count, self.capacity))
-
     async def read(self, lba, count):
-        self._check(lba, count)
+        check_range(lba, count, self.capacity)
         per = SLOT_DATA // BLOCK
         out = bytearray(count * BLOCK)
         pending = []  # several chunks in flight
@@ -124,11 +119,8 @@ class VirtioBlk:
     async def write(self, lba, data):
         if self.read_only:
             raise OSError("%s: the disk is read-only" % self.fn.address)
-        if len(data) % BLOCK:
-            raise ValueError("write of %d bytes is not a whole number of %d-byte blocks"
-                             % (len(data), BLOCK))
-        count = len(data) // BLOCK
-        self._check(lba, count)
+        count = check_whole_blocks(data)
+        check_range(lba, count, self.capacity)
         mv = memoryview(data)
         per = SLOT_DATA // BLOCK
         pending = []

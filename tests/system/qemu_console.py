@@ -52,6 +52,29 @@ class Kernel:
         assert line in first, "echo of %r missing in %r" % (line, first)
         return rest
 
+    # ---- the MicroPython REPL (console command `python`) ----
+    def repl_enter(self):
+        self.p.send("python\r")
+        self.p.expect_exact(">>> ")
+
+    def repl_exit(self):
+        self.p.send("\x04")  # Ctrl-D returns to the shell
+        self.wait_prompt()
+
+    def py(self, line, timeout=30):
+        """Run one REPL line; its output without the echo."""
+        self.p.send(line + "\r")
+        self.p.expect_exact(">>> ", timeout=timeout)
+        return self.p.before.replace("\r", "").split("\n", 1)[1].strip()
+
+    def paste(self, source, timeout=120):
+        """Run a block of code through the REPL's paste mode; the echo and output."""
+        self.p.send("\x05")
+        self.p.expect_exact("=== ")
+        self.p.send(source.replace("\n", "\r") + "\x04")
+        self.p.expect_exact(">>> ", timeout=timeout)
+        return self.p.before.replace("\r", "")
+
     def output(self):
         return self.log.getvalue()
 

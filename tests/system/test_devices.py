@@ -15,22 +15,8 @@ SETUP = ("from kernel import boot, process\n"
 
 
 def repl(k):
-    k.send("python\r")
-    k.expect(">>> ")
-    paste(k, SETUP)
-
-
-def leave_repl(k):
-    k.send("\x04")
-    k.wait_prompt()
-
-
-def paste(k, source, timeout=120):
-    k.send("\x05")
-    k.expect("=== ")
-    k.send(source.replace("\n", "\r") + "\x04")
-    k.expect(">>> ", timeout=timeout)
-    return k.p.before.replace("\r", "")
+    k.repl_enter()
+    k.paste(SETUP)
 
 
 @pytest.fixture
@@ -75,7 +61,7 @@ def test_write_flush_reboot_read(disk):
     try:
         k.wait_prompt()
         repl(k)
-        out = paste(k, "data = bytes((i * 7 + 3) & 255 for i in range(300 * 512))\n"
+        out = k.paste("data = bytes((i * 7 + 3) & 255 for i in range(300 * 512))\n"
                        "run(d.disk.write(100, data))\n"
                        "run(d.disk.flush())\n"
                        "print('flushed', d.disk.stats['flushes'], len(data))\n")
@@ -85,12 +71,12 @@ def test_write_flush_reboot_read(disk):
             f.seek(100 * 512)
             on_disk = f.read(300 * 512)
         assert on_disk == bytes((i * 7 + 3) & 255 for i in range(300 * 512))
-        leave_repl(k)
+        k.repl_exit()
         k.send("reboot\r")
         k.expect("QENEX OS: booting", timeout=60)
         k.wait_prompt()
         repl(k)
-        out = paste(k, "back = run(d.disk.read(100, 300))\n"
+        out = k.paste("back = run(d.disk.read(100, 300))\n"
                        "print('same', back == bytes((i * 7 + 3) & 255 for i in range(300 * 512)))\n"
                        "print('zero', run(d.disk.read(0, 1)) == bytes(512))\n")
         assert "same True" in out
@@ -104,7 +90,7 @@ def test_bad_requests_raise_and_kernel_continues(disk):
     try:
         k.wait_prompt()
         repl(k)
-        out = paste(k, "for bad in (lambda: d.disk.read(32767, 2), lambda: d.disk.write(0, b'x' * 100),\n"
+        out = k.paste("for bad in (lambda: d.disk.read(32767, 2), lambda: d.disk.write(0, b'x' * 100),\n"
                        "            lambda: d.disk.read(-1, 1)):\n"
                        "    try:\n"
                        "        run(bad())\n"
@@ -123,7 +109,7 @@ def test_entropy_is_not_constant(disk):
     try:
         k.wait_prompt()
         repl(k)
-        out = paste(k, "a = run(d.rng.read(32)); b = run(d.rng.read(32))\n"
+        out = k.paste("a = run(d.rng.read(32)); b = run(d.rng.read(32))\n"
                        "print('entropy', len(a), a != b, a != bytes(32), len(set(a)) > 8)\n")
         assert "entropy 32 True True True" in out
     finally:

@@ -7,56 +7,42 @@ import pytest
 
 @pytest.fixture(scope="module")
 def repl(kernel):
-    kernel.send("python\r")
-    kernel.expect(">>> ")
+    kernel.repl_enter()
     yield kernel
     kernel.send("\x04")  # Ctrl-D back to the shell
     kernel.wait_prompt()
 
 
-def run(k, line, timeout=30):
-    k.send(line + "\r")
-    k.expect(">>> ", timeout=timeout)
-    return k.p.before.replace("\r", "").split("\n", 1)[1].strip()
-
-
-def paste(k, source, timeout=60):
-    k.send("\x05")
-    k.expect("=== ")
-    k.send(source.replace("\n", "\r") + "\x04")
-    k.expect(">>> ", timeout=timeout)
-    return k.p.before.replace("\r", "")
-
 
 def test_bigints(repl):
-    assert run(repl, "2**200") == str(2 ** 200)
-    assert run(repl, "(10**40 + 7) % 97") == str((10 ** 40 + 7) % 97)
-    assert run(repl, "-(2**70) // 3") == str(-(2 ** 70) // 3)
+    assert repl.py("2**200") == str(2 ** 200)
+    assert repl.py("(10**40 + 7) % 97") == str((10 ** 40 + 7) % 97)
+    assert repl.py("-(2**70) // 3") == str(-(2 ** 70) // 3)
 
 
 def test_floats_and_libm(repl):
-    assert run(repl, "1.5 * 3") == "4.5"
+    assert repl.py("1.5 * 3") == "4.5"
     # the same digits as CPython: musl's libm and MicroPython's float repr
-    assert run(repl, "import math; math.sqrt(2.0)") == repr(math.sqrt(2.0))
-    assert run(repl, "math.exp(1.0)") == repr(math.exp(1.0))
-    assert run(repl, "math.atan2(1.0, 1.0) * 4") == repr(math.atan2(1.0, 1.0) * 4)
-    assert run(repl, "math.log(10.0)") == repr(math.log(10.0))
-    assert run(repl, "float('inf') > 1e308") == "True"
+    assert repl.py("import math; math.sqrt(2.0)") == repr(math.sqrt(2.0))
+    assert repl.py("math.exp(1.0)") == repr(math.exp(1.0))
+    assert repl.py("math.atan2(1.0, 1.0) * 4") == repr(math.atan2(1.0, 1.0) * 4)
+    assert repl.py("math.log(10.0)") == repr(math.log(10.0))
+    assert repl.py("float('inf') > 1e308") == "True"
 
 
 def test_classes_and_exceptions(repl):
-    out = paste(repl, "class Account:\n    def __init__(self, n):\n        self.n = n\n"
+    out = repl.paste("class Account:\n    def __init__(self, n):\n        self.n = n\n"
                       "    def __repr__(self):\n        return 'Account(%s)' % self.n\n"
                       "try:\n    raise ValueError('no funds')\nexcept ValueError as e:\n"
                       "    print('caught', e, Account(7))\n")
     assert "caught no funds Account(7)" in out
-    out = run(repl, "1/0")
+    out = repl.py("1/0")
     assert "ZeroDivisionError" in out
 
 
 def test_generators_and_async(repl):
-    assert run(repl, "list(x * x for x in range(5) if x % 2)") == "[1, 9]"
-    out = paste(repl, "async def twice(x):\n    return 2 * x\n"
+    assert repl.py("list(x * x for x in range(5) if x % 2)") == "[1, 9]"
+    out = repl.paste("async def twice(x):\n    return 2 * x\n"
                       "async def main():\n    return await twice(21)\n"
                       "c = main()\ntry:\n    c.send(None)\nexcept StopIteration as e:\n"
                       "    print('async result', e.value)\n")
@@ -64,7 +50,7 @@ def test_generators_and_async(repl):
 
 
 def test_native_emitter(repl):
-    out = paste(repl, "@micropython.native\ndef nsum(n):\n    s = 0\n    for i in range(n):\n"
+    out = repl.paste("@micropython.native\ndef nsum(n):\n    s = 0\n    for i in range(n):\n"
                       "        s += i\n    return s\n@micropython.viper\ndef vsum(n: int) -> int:\n"
                       "    s = 0\n    for i in range(n):\n        s += i\n    return s\n"
                       "print('native', nsum(1000), vsum(1000))\n")
@@ -78,12 +64,12 @@ def test_ctrl_c_interrupts_a_running_loop(repl):
     repl.send("\x03")
     repl.expect("KeyboardInterrupt", timeout=10)
     repl.expect(">>> ")
-    assert run(repl, "6 * 7") == "42"
+    assert repl.py("6 * 7") == "42"
 
 
 def test_syntax_error_does_not_kill_the_repl(repl):
-    assert "SyntaxError" in run(repl, "x = = 1")
-    assert run(repl, "'still' + ' alive'") == "'still alive'"
+    assert "SyntaxError" in repl.py("x = = 1")
+    assert repl.py("'still' + ' alive'") == "'still alive'"
 
 
 def test_ctrl_d_returns_to_the_shell(kernel):
