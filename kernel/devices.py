@@ -88,3 +88,5 @@ class Devices:
         s = d.stats
         sh.println("I/O: %d reads (%d bytes), %d writes (%d bytes), %d flushes, %d errors" % (
             s["reads"], s["bytes_read"], s["writes"], s["bytes_written"], s["flushes"], s["errors"]))
+        sh.println("interrupts: %d (INT%s, IRQ %d)" % (d.interrupts, "ABCD"[(d.fn.irq_pin - 1) & 3],
+                                                    d.fn.irq_line))

@@ -43,6 +43,57 @@ def kernel_run(k, source, expr):
     return value
 
 
+DISK_MB = 16
+DISK_CHUNK = 256 * 1024
+DISK_SCRIPT = """from kernel import boot, process
+import hw
+s = process.Scheduler(boot.Clock)
+d = boot.DEVICES.disk
+chunk = bytes(%(chunk)d)
+async def bench():
+    t0 = hw.ticks_us()
+    lba = 0
+    for i in range(%(n)d):
+        await d.write(lba, chunk)
+        lba += len(chunk) // 512
+    t1 = hw.ticks_us()
+    await d.flush()
+    t2 = hw.ticks_us()
+    return (t1 - t0, t2 - t0)
+"""
+
+
+def disk_bench(tmp):
+    """Sequential writes then one flush: in the kernel (virtio-blk) and on the host (a file, then
+    fsync), same sizes."""
+    img = os.path.join(tmp, "bench-disk.img")
+    with open(img, "wb") as f:
+        f.truncate((DISK_MB + 1) << 20)
+    n = (DISK_MB << 20) // DISK_CHUNK
+    k = Kernel(disk=img)
+    k.wait_prompt()
+    k.repl_enter()
+    k.paste(DISK_SCRIPT % {"chunk": DISK_CHUNK, "n": n})
+    out = k.py("s.run_until_complete(bench(), timeout_ms=600000)", timeout=600)
+    k.close()
+    write_us, total_us = eval(out)
+    host_file = os.path.join(tmp, "bench-host.bin")
+    chunk = bytes(DISK_CHUNK)
+    t0 = time.perf_counter()
+    with open(host_file, "wb") as f:
+        for _ in range(n):
+            f.write(chunk)
+        f.flush()
+        os.fsync(f.fileno())
+    host_s = time.perf_counter() - t0
+    mb = DISK_MB
+    print("disk: %d MiB sequential in %d KiB writes, then flush" % (mb, DISK_CHUNK // 1024))
+    print("   kernel virtio-blk: %.1f MiB/s including flush (writes %.2f s, flush %.2f s)"
+          % (mb / (total_us / 1e6), write_us / 1e6, (total_us - write_us) / 1e6))
+    print("   host file + fsync (baseline): %.1f MiB/s" % (mb / host_s))
+    print("   ratio kernel/host: %.2f" % ((mb / (total_us / 1e6)) / (mb / host_s)))
+
+
 def main():
     print("QENEX OS benchmarks (QEMU TCG, %s)" % time.strftime("%Y-%m-%d %H:%M"))
     times = boot_times()
@@ -80,6 +131,9 @@ def main():
         print("   %-10s %12d %12d %7.1fx" % (name, kus, hus, ratio))
     print("   geometric mean: the kernel is %.1fx slower than CPython"
           % statistics.geometric_mean(ratios))
+    import tempfile
+    with tempfile.TemporaryDirectory(dir=os.path.join(REPO, "build")) as tmp:
+        disk_bench(tmp)
 
 
 if __name__ == "__main__":

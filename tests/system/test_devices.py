@@ -66,6 +66,7 @@ def test_write_flush_reboot_read(disk):
                        "run(d.disk.flush())\n"
                        "print('flushed', d.disk.stats['flushes'], len(data))\n")
         assert "flushed 1 153600" in out
+        assert int(k.py("d.disk.interrupts")) > 0  # completions raised INTx
         # flushed means on the host's disk image now
         with open(disk, "rb") as f:
             f.seek(100 * 512)
