@@ -1,0 +1,795 @@
+"""RFC 8259 JSON for code running in the kernel, with exact decimals for money.
+
+Installed as the top-level ``json`` module in the kernel image (MicroPython has
+none there); on the host it is ``kernel.lib.json``. The design and every
+deliberate difference from CPython's json are in kernel/JSON.md. In short:
+
+* ``loads`` accepts exactly the RFC 8259 grammar and raises ``JSONDecodeError``
+  (a ValueError) with the character position for anything else: no NaN or
+  Infinity, no lone surrogates (MicroPython strings cannot hold them), no raw
+  control characters in strings, only the four JSON whitespace characters.
+  Nesting (``max_depth``) and document size (``max_size``) are bounded; the
+  parser is iterative, so deep input never reaches a RecursionError.
+* Integers are exact ints; numbers with a fraction or an exponent are floats,
+  or ``parse_float(literal_text)``. ``loads_exact`` gives ``Decimal`` values:
+  an exact (coefficient, exponent) pair whose ``to_minor_units(places)``
+  converts an amount to an integer count of cents (or any unit) and refuses
+  to round.
+* ``dumps`` produces the same text as CPython's json.dumps for dicts, lists,
+  tuples, str, int, float, bool and None, except that NaN and infinities are
+  a ValueError (strict JSON); a Decimal is written as its plain number text.
+
+The input is scanned as UTF-8 bytes by index: on MicroPython, indexing a str
+walks it from the start, indexing bytes does not.
+"""
+
+import sys
+
+_MP = sys.implementation.name == "micropython"
+
+MAX_SIZE = 4 << 20          # default max_size of loads, bytes of UTF-8
+MAX_DEPTH = 64              # default nesting limit of loads and dumps
+MAX_INT_DIGITS = 4300       # longest integer literal (CPython's int/str limit)
+DECIMAL_MAX_EXPONENT = 1000  # |exponent| of a normalised Decimal
+
+
+class JSONDecodeError(ValueError):
+    """Invalid JSON text. ``msg``: what is wrong; ``pos``: index of the character where it
+    was found (characters of the text, as for CPython's json); ``lineno``, ``colno``: the
+    same position counted from 1."""
+
+    def __init__(self, msg, pos=0, lineno=1, colno=None):
+        if colno is None:
+            colno = pos + 1
+        ValueError.__init__(self, "line %d column %d (char %d): %s" % (lineno, colno, pos, msg))
+        self.msg = msg
+        self.pos = pos
+        self.lineno = lineno
+        self.colno = colno
+
+
+# ---- decoding ---------------------------------------------------------------------------------
+
+def _chars(bs):
+    """Number of characters in the UTF-8 bytes `bs` (continuation bytes do not count)."""
+    try:
+        return len(bs.decode())
+    except UnicodeError:
+        n = 0
+        for c in bs:
+            if c & 0xC0 != 0x80:
+                n += 1
+        return n
+
+
+def _fail(b, pos, msg):
+    """Raise JSONDecodeError for byte offset `pos` of the document `b`."""
+    head = b[:pos]
+    nl = head.rfind(b"\n")
+    cpos = _chars(head)
+    raise JSONDecodeError(msg, cpos, head.count(b"\n") + 1,
+                          cpos - _chars(head[:nl + 1]) + 1)
+
+
+def _utf8_error_at(b, i, j):
+    """Offset of the first byte in b[i:j] that does not start a valid UTF-8 sequence
+    (overlong forms, surrogates and code points past U+10FFFF included), or -1."""
+    while i < j:
+        c = b[i]
+        if c < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= c <= 0xDF:
+            n, lo, hi = 1, 0x80, 0xBF
+        elif c == 0xE0:
+            n, lo, hi = 2, 0xA0, 0xBF
+        elif c == 0xED:
+            n, lo, hi = 2, 0x80, 0x9F
+        elif 0xE1 <= c <= 0xEF:
+            n, lo, hi = 2, 0x80, 0xBF
+        elif c == 0xF0:
+            n, lo, hi = 3, 0x90, 0xBF
+        elif c == 0xF4:
+            n, lo, hi = 3, 0x80, 0x8F
+        elif 0xF1 <= c <= 0xF3:
+            n, lo, hi = 3, 0x80, 0xBF
+        else:
+            return i
+        if i + n >= j or not lo <= b[i + 1] <= hi:
+            return i
+        for k in range(i + 2, i + n + 1):
+            if not 0x80 <= b[k] <= 0xBF:
+                return i
+        i += n + 1
+    return -1
+
+
+# Lead bytes that never occur in UTF-8, and those whose second byte is restricted. MicroPython's
+# decoder checks only the shape of each sequence, so these are looked for (with bytes.find, in C)
+# before parsing, on both interpreters so that both report the same error.
+_NEVER_UTF8 = (b"\xc0", b"\xc1", b"\xf5", b"\xf6", b"\xf7", b"\xf8", b"\xf9", b"\xfa", b"\xfb",
+               b"\xfc", b"\xfd", b"\xfe", b"\xff")
+_SECOND_BYTE = ((b"\xe0", 0xA0, 0xBF), (b"\xed", 0x80, 0x9F), (b"\xf0", 0x90, 0xBF),
+                (b"\xf4", 0x80, 0x8F))
+
+
+def _check_utf8(b, n):
+    bad = False
+    for lead in _NEVER_UTF8:
+        if b.find(lead) >= 0:
+            bad = True
+            break
+    if not bad:
+        for lead, lo, hi in _SECOND_BYTE:
+            k = b.find(lead)
+            while k >= 0:
+                if not lo <= b[k + 1] <= hi:  # b ends with a NUL sentinel: b[k + 1] exists
+                    bad = True
+                    break
+                k = b.find(lead, k + 1)
+    if bad:
+        k = _utf8_error_at(b, 0, n)
+        _fail(b, k if k >= 0 else 0, "invalid UTF-8")
+
+
+def _chunk(b, i, j):
+    """b[i:j], a run of a string without escapes, as str."""
+    s = b[i:j]
+    if not s:
+        return ""
+    if min(s) < 32:
+        while b[i] >= 32:
+            i += 1
+        _fail(b, i, "control character U+%04X in string (escape it)" % b[i])
+    try:
+        return s.decode()
+    except UnicodeError:
+        k = _utf8_error_at(b, i, j)
+        _fail(b, k if k >= 0 else i, "invalid UTF-8")
+
+
+def _hex4(b, i):
+    """The value of the four hex digits at b[i:i + 4], or -1."""
+    v = 0
+    for k in range(i, i + 4):
+        c = b[k]
+        if 48 <= c <= 57:
+            c -= 48
+        elif 97 <= c <= 102:
+            c -= 87
+        elif 65 <= c <= 70:
+            c -= 55
+        else:
+            return -1
+        v = v * 16 + c
+    return v
+
+
+_ESCAPED = {34: '"', 92: "\\", 47: "/", 98: "\b", 102: "\f", 110: "\n", 114: "\r", 116: "\t"}
+
+
+def _string(b, i):
+    """The string whose opening quote is b[i - 1]; returns (str, offset after its end)."""
+    start = i - 1
+    j = b.find(b'"', i)
+    if j < 0:
+        _fail(b, start, "unterminated string")
+    k = b.find(b"\\", i, j)
+    if k < 0:
+        return _chunk(b, i, j), j + 1
+    parts = []
+    while k >= 0:
+        if k > i:
+            parts.append(_chunk(b, i, k))
+        c = b[k + 1]
+        if c == 117:  # \uXXXX
+            cp = _hex4(b, k + 2)
+            if cp < 0:
+                _fail(b, k, "invalid \\u escape (needs 4 hex digits)")
+            i = k + 6
+            if 0xD800 <= cp <= 0xDFFF:
+                lo = -1
+                if cp <= 0xDBFF and b[i] == 92 and b[i + 1] == 117:
+                    lo = _hex4(b, i + 2)
+                    if lo < 0:
+                        _fail(b, i, "invalid \\u escape (needs 4 hex digits)")
+                if not 0xDC00 <= lo <= 0xDFFF:
+                    _fail(b, k, "lone surrogate \\u%04x (not supported)" % cp)
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                i += 6
+            parts.append(chr(cp))
+        else:
+            ch = _ESCAPED.get(c)
+            if ch is None:
+                _fail(b, k, "invalid escape")
+            parts.append(ch)
+            i = k + 2
+        if i > j:  # the quote at j was escaped: find the real end
+            j = b.find(b'"', i)
+            if j < 0:
+                _fail(b, start, "unterminated string")
+        k = b.find(b"\\", i, j)
+    parts.append(_chunk(b, i, j))
+    return "".join(parts), j + 1
+
+
+def _number(b, i, parse_float, parse_int):
+    """The number starting at b[i]; returns (value, offset after it)."""
+    start = i
+    c = b[i]
+    if c == 45:  # -
+        i += 1
+        c = b[i]
+    if c == 48:
+        i += 1
+        c = b[i]
+    elif 49 <= c <= 57:
+        i += 1
+        c = b[i]
+        while 48 <= c <= 57:
+            i += 1
+            c = b[i]
+    else:
+        _fail(b, i, "expected a digit" + (" (Infinity is not JSON)" if c == 73 else ""))
+    exact = True
+    if c == 46:  # .
+        i += 1
+        c = b[i]
+        if not 48 <= c <= 57:
+            _fail(b, i, "expected a digit after '.'")
+        while 48 <= c <= 57:
+            i += 1
+            c = b[i]
+        exact = False
+    if c == 101 or c == 69:  # e E
+        i += 1
+        c = b[i]
+        if c == 43 or c == 45:
+            i += 1
+            c = b[i]
+        if not 48 <= c <= 57:
+            _fail(b, i, "expected a digit in the exponent")
+        while 48 <= c <= 57:
+            i += 1
+            c = b[i]
+        exact = False
+    if exact and parse_int is None:
+        if i - start > MAX_INT_DIGITS:
+            _fail(b, start, "integer longer than %d digits" % MAX_INT_DIGITS)
+        return int(b[start:i]), i
+    text = b[start:i].decode()
+    try:
+        if exact:
+            return parse_int(text), i
+        if parse_float is None:
+            return float(text), i
+        return parse_float(text), i
+    except ValueError as e:
+        _fail(b, start, "number %s: %s" % (text if len(text) <= 40 else text[:40] + "...", e))
+
+
+def _key(b, i, d, strict_keys):
+    """The member name starting at b[i] (after whitespace) and its ':'; returns
+    (name, offset after the ':')."""
+    if b[i] != 34:
+        _fail(b, i, "expected '\"' (a member name)")
+    key, j = _string(b, i + 1)
+    if strict_keys and key in d:
+        _fail(b, i, "duplicate member name %r" % key)
+    c = b[j]
+    while c <= 32 and (c == 32 or c == 10 or c == 13 or c == 9):
+        j += 1
+        c = b[j]
+    if c != 58:
+        _fail(b, j, "expected ':'")
+    return key, j + 1
+
+
+def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
+    """Parse b[:n] (b[n] is a NUL sentinel, so b[i] never runs past the end)."""
+    stack = []   # open containers, innermost last
+    keys = []    # for each: the member name awaiting its value (None for lists)
+    i = 0
+    c = b[0]
+    while True:
+        # ---- a value starts at i (after whitespace)
+        while c <= 32 and (c == 32 or c == 10 or c == 13 or c == 9):
+            i += 1
+            c = b[i]
+        if c == 34:
+            val, i = _string(b, i + 1)
+        elif c == 91 or c == 123:  # [ {
+            if len(stack) >= max_depth:
+                _fail(b, i, "nesting deeper than %d levels" % max_depth)
+            close = c + 2
+            i += 1
+            c = b[i]
+            while c <= 32 and (c == 32 or c == 10 or c == 13 or c == 9):
+                i += 1
+                c = b[i]
+            if c == close:
+                val = [] if close == 93 else {}
+                i += 1
+            elif close == 93:
+                stack.append([])
+                keys.append(None)
+                continue
+            else:
+                d = {}
+                key, i = _key(b, i, d, strict_keys)
+                stack.append(d)
+                keys.append(key)
+                c = b[i]
+                continue
+        elif c == 45 or 48 <= c <= 57:
+            val, i = _number(b, i, parse_float, parse_int)
+        elif c == 116 and b[i:i + 4] == b"true":
+            val = True
+            i += 4
+        elif c == 102 and b[i:i + 5] == b"false":
+            val = False
+            i += 5
+        elif c == 110 and b[i:i + 4] == b"null":
+            val = None
+            i += 4
+        else:
+            hint = " (NaN and Infinity are not JSON)" if c == 78 or c == 73 else ""
+            _fail(b, i, "expected a value" + hint)
+        # ---- store the value in its container; close the containers that end here
+        c = b[i]
+        while True:
+            while c <= 32 and (c == 32 or c == 10 or c == 13 or c == 9):
+                i += 1
+                c = b[i]
+            if not stack:
+                if i != n:
+                    _fail(b, i, "extra data after the value")
+                return val
+            top = stack[-1]
+            if type(top) is list:
+                top.append(val)
+                if c == 44:  # ,
+                    i += 1
+                    c = b[i]
+                    break
+                if c != 93:
+                    _fail(b, i, "expected ',' or ']'")
+            else:
+                top[keys[-1]] = val
+                if c == 44:
+                    i += 1
+                    c = b[i]
+                    while c <= 32 and (c == 32 or c == 10 or c == 13 or c == 9):
+                        i += 1
+                        c = b[i]
+                    key, i = _key(b, i, top, strict_keys)
+                    keys[-1] = key
+                    c = b[i]
+                    break
+                if c != 125:
+                    _fail(b, i, "expected ',' or '}'")
+            i += 1
+            c = b[i]
+            val = stack.pop()
+            keys.pop()
+
+
+def loads(text, parse_float=None, parse_int=None, max_depth=MAX_DEPTH, max_size=MAX_SIZE,
+          strict_keys=False):
+    """The value of the JSON text `text` (str, or UTF-8 bytes/bytearray; a UTF-8 byte order
+    mark at the start of bytes is skipped). ``parse_float(literal)``/``parse_int(literal)``
+    build numbers with/without fraction or exponent from their text; ``strict_keys``
+    rejects duplicate member names (otherwise the last wins)."""
+    if isinstance(text, str):
+        if len(text) > max_size:
+            raise JSONDecodeError("document larger than %d bytes" % max_size, 0)
+        if text[:1] == "\ufeff":
+            raise JSONDecodeError("unexpected byte order mark (decode bytes to skip it)", 0)
+        try:
+            b = text.encode()
+        except UnicodeError as e:  # CPython: a lone surrogate in the str
+            pos = e.start
+            raise JSONDecodeError("lone surrogate (not supported)", pos, text.count("\n", 0, pos) + 1,
+                                  pos - text.rfind("\n", 0, pos))
+        ascii = len(b) == len(text)
+    elif isinstance(text, (bytes, bytearray)):
+        b = bytes(text)
+        if b[:3] == b"\xef\xbb\xbf":
+            b = b[3:]
+        ascii = False
+    else:
+        raise TypeError("the JSON object must be str, bytes or bytearray, not %s"
+                        % type(text).__name__)
+    n = len(b)
+    if n > max_size:
+        raise JSONDecodeError("document larger than %d bytes" % max_size, 0)
+    b += b"\x00"
+    if not ascii:
+        _check_utf8(b, n)
+    return _parse(b, n, parse_float, parse_int, max_depth, strict_keys)
+
+
+def loads_exact(text, **kw):
+    """loads() with every number that has a fraction or exponent as a Decimal."""
+    return loads(text, parse_float=Decimal, **kw)
+
+
+def load(fp, **kw):
+    return loads(fp.read(), **kw)
+
+
+# ---- exact decimals ---------------------------------------------------------------------------
+
+def _digits(b, i, n):
+    while i < n and 48 <= b[i] <= 57:
+        i += 1
+    return i
+
+
+def _normalise(digits, exp, neg):
+    """(coefficient, exponent) of the value ±int(digits) * 10**exp (digits: ASCII bytes),
+    without trailing zeros in the coefficient; zero is (0, 0)."""
+    s = digits.rstrip(b"0")
+    if not s:
+        return 0, 0
+    exp += len(digits) - len(s)
+    s = s.lstrip(b"0")
+    if len(s) > MAX_INT_DIGITS:
+        raise ValueError("more than %d significant digits" % MAX_INT_DIGITS)
+    if not -DECIMAL_MAX_EXPONENT <= exp <= DECIMAL_MAX_EXPONENT:
+        raise ValueError("exponent out of range (|exponent| > %d)" % DECIMAL_MAX_EXPONENT)
+    c = int(s)
+    return (-c if neg else c), exp
+
+
+def _parse_decimal(text):
+    try:
+        b = text.encode()
+    except UnicodeError:
+        b = b"?"
+    n = len(b)
+    i = 0
+    neg = False
+    if n and (b[0] == 45 or b[0] == 43):
+        neg = b[0] == 45
+        i = 1
+    j = _digits(b, i, n)
+    digits = b[i:j]
+    if j < n and b[j] == 46:
+        k = _digits(b, j + 1, n)
+        frac = b[j + 1:k]
+        j = k
+    else:
+        frac = b""
+    exp = 0
+    if j < n and (b[j] == 101 or b[j] == 69) and (digits or frac):
+        k = j + 1
+        if k < n and (b[k] == 43 or b[k] == 45):
+            k += 1
+        m = _digits(b, k, n)
+        if m > k:
+            e = b[k:m].lstrip(b"0")
+            if len(e) > 9:  # beyond any range: do not build the int
+                e = b"9999999999"
+            exp = int(e) if e else 0
+            if b[k - 1] == 45:
+                exp = -exp
+            j = m
+        else:
+            j = -1
+    if j != n or not (digits or frac):
+        raise ValueError("invalid decimal literal %r" % text)
+    return _normalise(digits + frac, exp - len(frac), neg)
+
+
+class Decimal:
+    """An exact decimal number: ``coefficient * 10 ** exponent`` (two ints), normalised so
+    that the coefficient has no trailing zeros (zero is 0, 0). Built from a decimal literal
+    (JSON number syntax, also with '+', leading zeros, '.5' or '5.'), an int or a Decimal.
+    Equal values are equal and hash alike (also to an equal int); comparisons with
+    Decimal and int. No arithmetic: convert to integer minor units for that."""
+
+    def __init__(self, value=0):
+        if isinstance(value, Decimal):
+            c, e = value.coefficient, value.exponent
+        elif isinstance(value, int):
+            c, e = _normalise(("%d" % abs(value)).encode(), 0, value < 0)
+        elif isinstance(value, str):
+            c, e = _parse_decimal(value)
+        else:
+            raise TypeError("Decimal from %s: use a str or an int" % type(value).__name__)
+        self.coefficient = c
+        self.exponent = e
+
+    @classmethod
+    def from_minor_units(cls, units, places):
+        """The Decimal units / 10**places: from_minor_units(100000, 2) == Decimal('1000')."""
+        if not isinstance(units, int) or not isinstance(places, int):
+            raise TypeError("from_minor_units needs ints")
+        d = cls(0)
+        d.coefficient, d.exponent = _normalise(("%d" % abs(units)).encode(), -places, units < 0)
+        return d
+
+    def to_minor_units(self, places):
+        """The value times 10**places as an int: Decimal('1000.00').to_minor_units(2) ==
+        100000. ValueError if that is not a whole number (never rounds)."""
+        if not isinstance(places, int) or not 0 <= places <= DECIMAL_MAX_EXPONENT:
+            raise ValueError("places must be an int from 0 to %d" % DECIMAL_MAX_EXPONENT)
+        e = self.exponent + places
+        if e < 0:
+            raise ValueError("%s has more than %d decimal places" % (self, places))
+        return self.coefficient * 10 ** e
+
+    def __str__(self):
+        c, e = self.coefficient, self.exponent
+        s = "%d" % abs(c)
+        sign = "-" if c < 0 else ""
+        if e >= 0:
+            return sign + s + "0" * e
+        k = len(s) + e  # digits before the point
+        if k > 0:
+            return sign + s[:k] + "." + s[k:]
+        return sign + "0." + "0" * -k + s
+
+    def __repr__(self):
+        return "Decimal('%s')" % self
+
+    def _other(self, other):
+        if isinstance(other, Decimal):
+            return other.coefficient, other.exponent
+        if isinstance(other, int):
+            return _normalise(("%d" % abs(other)).encode(), 0, other < 0)
+        return None
+
+    def __eq__(self, other):
+        o = self._other(other)
+        return o is not None and o[0] == self.coefficient and o[1] == self.exponent
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        if self.exponent >= 0:
+            return hash(self.coefficient * 10 ** self.exponent)
+        return hash((self.coefficient, self.exponent))
+
+    def _cmp(self, other):
+        o = self._other(other)
+        if o is None:
+            raise TypeError("cannot compare Decimal and %s" % type(other).__name__)
+        a, ea = self.coefficient, self.exponent
+        b, eb = o
+        if ea > eb:
+            a *= 10 ** (ea - eb)
+        else:
+            b *= 10 ** (eb - ea)
+        return -1 if a < b else (1 if a > b else 0)
+
+    def __lt__(self, other):
+        return self._cmp(other) < 0
+
+    def __le__(self, other):
+        return self._cmp(other) <= 0
+
+    def __gt__(self, other):
+        return self._cmp(other) > 0
+
+    def __ge__(self, other):
+        return self._cmp(other) >= 0
+
+    def __bool__(self):
+        return self.coefficient != 0
+
+
+# ---- encoding ---------------------------------------------------------------------------------
+
+def _escape_table(ensure_ascii):
+    t = [None] * 128
+    for c in range(32):
+        t[c] = "\\u%04x" % c
+    for c, e in ((8, "\\b"), (9, "\\t"), (10, "\\n"), (12, "\\f"), (13, "\\r"), (34, '\\"'),
+                 (92, "\\\\")):
+        t[c] = e
+    if ensure_ascii:
+        t[127] = "\\u007f"
+    return t
+
+
+_ESC_ASCII = _escape_table(True)
+_ESC_UTF8 = _escape_table(False)
+
+
+def _quote_chars(s, ensure_ascii):
+    """Slow path of _quote for a str that is not valid UTF-8 (a lone surrogate; CPython only)."""
+    table = _ESC_ASCII if ensure_ascii else _ESC_UTF8
+    parts = ['"']
+    for ch in s:
+        o = ord(ch)
+        if o < 128:
+            e = table[o]
+            parts.append(ch if e is None else e)
+        elif not ensure_ascii:
+            parts.append(ch)
+        elif o < 0x10000:
+            parts.append("\\u%04x" % o)
+        else:
+            o -= 0x10000
+            parts.append("\\u%04x\\u%04x" % (0xD800 | (o >> 10), 0xDC00 | (o & 0x3FF)))
+    parts.append('"')
+    return "".join(parts)
+
+
+def _quote(s, ensure_ascii):
+    """The JSON string literal of s, as CPython's json writes it."""
+    try:
+        b = s.encode()
+    except UnicodeError:
+        return _quote_chars(s, ensure_ascii)
+    if not b:
+        return '""'
+    if min(b) >= 32:
+        if not ensure_ascii:
+            if b.find(b"\\") >= 0:
+                s = s.replace("\\", "\\\\")
+            if b.find(b'"') >= 0:
+                s = s.replace('"', '\\"')
+            return '"' + s + '"'
+        if max(b) < 127 and b.find(b'"') < 0 and b.find(b"\\") < 0:
+            return '"' + s + '"'
+    table = _ESC_ASCII if ensure_ascii else _ESC_UTF8
+    parts = ['"']
+    n = len(b)
+    run = i = 0  # b[run:i] is copied as it is
+    while i < n:
+        c = b[i]
+        if c < 128:
+            e = table[c]
+            if e is None:
+                i += 1
+                continue
+            if run < i:
+                parts.append(b[run:i].decode())
+            parts.append(e)
+            i += 1
+            run = i
+        elif ensure_ascii:
+            if run < i:
+                parts.append(b[run:i].decode())
+            if c < 0xE0:
+                o = ((c & 0x1F) << 6) | (b[i + 1] & 0x3F)
+                i += 2
+            elif c < 0xF0:
+                o = ((c & 0x0F) << 12) | ((b[i + 1] & 0x3F) << 6) | (b[i + 2] & 0x3F)
+                i += 3
+            else:
+                o = (((c & 0x07) << 18) | ((b[i + 1] & 0x3F) << 12) | ((b[i + 2] & 0x3F) << 6)
+                     | (b[i + 3] & 0x3F))
+                i += 4
+            if o < 0x10000:
+                parts.append("\\u%04x" % o)
+            else:
+                o -= 0x10000
+                parts.append("\\u%04x\\u%04x" % (0xD800 | (o >> 10), 0xDC00 | (o & 0x3FF)))
+            run = i
+        else:
+            i += 1
+    if run < n:
+        parts.append(b[run:].decode())
+    parts.append('"')
+    return "".join(parts)
+
+
+def _float(f):
+    if f != f or f - f != 0.0:
+        raise ValueError("Out of range float values are not JSON compliant: %r" % f)
+    return repr(f)
+
+
+def dumps(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
+          max_depth=MAX_DEPTH):
+    """The JSON text of `obj`, as CPython's json.dumps writes it with the same arguments
+    (dict, list, tuple, str, int, float, bool, None, and subclasses; Decimal as its plain
+    number). ValueError for NaN, infinities, a circular reference or nesting deeper than
+    ``max_depth``; TypeError for anything else, and for dict keys other than str, int,
+    float, bool and None."""
+    if indent is not None and not isinstance(indent, str):
+        indent = " " * indent
+    if separators is None:
+        item_sep, key_sep = (", ", ": ") if indent is None else (",", ": ")
+    else:
+        item_sep, key_sep = separators
+    out = []
+    append = out.append
+    markers = set()
+
+    def encode(o, level):
+        t = type(o)
+        if t is str:
+            append(_quote(o, ensure_ascii))
+        elif o is None:
+            append("null")
+        elif o is True:
+            append("true")
+        elif o is False:
+            append("false")
+        elif t is int:
+            append("%d" % o)
+        elif t is float:
+            append(_float(o))
+        elif t is list or t is tuple or t is dict:
+            container(o, t is dict, level)
+        elif isinstance(o, str):
+            append(_quote(o, ensure_ascii))
+        elif isinstance(o, int):
+            append("%d" % int(o))
+        elif isinstance(o, float):
+            append(_float(float(o)))
+        elif isinstance(o, Decimal):
+            append(str(o))
+        elif isinstance(o, (list, tuple)):
+            container(o, False, level)
+        elif isinstance(o, dict):
+            container(o, True, level)
+        else:
+            raise TypeError("Object of type %s is not JSON serializable" % type(o).__name__)
+
+    def container(o, is_dict, level):
+        if not o:
+            append("{}" if is_dict else "[]")
+            return
+        if level >= max_depth:
+            raise ValueError("nesting deeper than %d levels" % max_depth)
+        ident = id(o)
+        if ident in markers:
+            raise ValueError("Circular reference detected")
+        markers.add(ident)
+        if indent is None:
+            sep = item_sep
+            append("{" if is_dict else "[")
+        else:
+            newline = "\n" + indent * (level + 1)
+            sep = item_sep + newline
+            append(("{" if is_dict else "[") + newline)
+        first = True
+        if is_dict:
+            for k, v in (sorted(o.items()) if sort_keys else o.items()):
+                if isinstance(k, str):
+                    pass
+                elif isinstance(k, float):
+                    k = _float(float(k))
+                elif k is True:
+                    k = "true"
+                elif k is False:
+                    k = "false"
+                elif k is None:
+                    k = "null"
+                elif isinstance(k, int):
+                    k = "%d" % int(k)
+                else:
+                    raise TypeError("keys must be str, int, float, bool or None, not %s"
+                                    % type(k).__name__)
+                if first:
+                    first = False
+                else:
+                    append(sep)
+                append(_quote(k, ensure_ascii))
+                append(key_sep)
+                encode(v, level + 1)
+        else:
+            for v in o:
+                if first:
+                    first = False
+                else:
+                    append(sep)
+                encode(v, level + 1)
+        if indent is not None:
+            append("\n" + indent * level)
+        append("}" if is_dict else "]")
+        markers.remove(ident)
+
+    encode(obj, 0)
+    return "".join(out)
+
+
+def dump(obj, fp, **kw):
+    fp.write(dumps(obj, **kw))
