@@ -41,7 +41,7 @@ class JSONDecodeError(ValueError):
     def __init__(self, msg, pos=0, lineno=1, colno=None):
         if colno is None:
             colno = pos + 1
-        ValueError.__init__(self, "line %d column %d (char %d): %s" % (lineno, colno, pos, msg))
+        super().__init__("line %d column %d (char %d): %s" % (lineno, colno, pos, msg))
         self.msg = msg
         self.pos = pos
         self.lineno = lineno
@@ -734,11 +734,11 @@ def dumps(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
             raise TypeError("Object of type %s is not JSON serializable" % type(o).__name__)
 
     def container(o, is_dict, level):
+        if level >= max_depth:
+            raise ValueError("nesting deeper than %d levels" % max_depth)
         if not o:
             append("{}" if is_dict else "[]")
             return
-        if level >= max_depth:
-            raise ValueError("nesting deeper than %d levels" % max_depth)
         ident = id(o)
         if ident in markers:
             raise ValueError("Circular reference detected")
