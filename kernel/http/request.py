@@ -32,7 +32,7 @@ class HttpError(Exception):
     ``close``: the connection cannot continue (framing unknown) and is closed after it."""
 
     def __init__(self, status, code, message, field=None, headers=None, close=False):
-        Exception.__init__(self, message)
+        super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
@@ -278,14 +278,15 @@ class HeadScanner:
                 if self.lines == 0:
                     self.line_start = self.scan = self.req_start = i + 1
                     if i + 1 - self.start > self.max_head:
-                        raise self._too_long()
+                        raise HttpError(431, "header_fields_too_large", "request head larger "
+                                        "than %d bytes" % self.max_head, "headers", close=True)
                     continue
                 if i + 1 - self.start > self.max_head:
                     raise self._too_long()
                 return i + 1
-            self.lines += 1
-            if self.lines == 1 and i - 1 - ls > self.max_line:
+            if self.lines == 0 and i - 1 - ls > self.max_line:
                 raise self._too_long()
+            self.lines += 1
             if self.lines > self.max_headers + 1:
                 raise HttpError(431, "header_fields_too_large", "more than %d header fields"
                                 % self.max_headers, "headers", close=True)

@@ -53,7 +53,8 @@ def _compile(pattern):
     for part in pattern.split("/")[1:]:
         if part.startswith("{") and part.endswith("}"):
             name = part[1:-1]
-            assert name and name not in names, "bad or repeated parameter"
+            assert name and name not in names and name.find("{") < 0 and \
+                name.find("}") < 0, "bad or repeated parameter"
             names.append(name)
             segs.append((False, name))
         else:
