@@ -16,6 +16,7 @@ from kernel import commands, config, console, devices, network, process, testrun
 VERSION = "0.1.0"
 DEVICES = None  # kernel.devices.Devices, set at boot (reachable from the REPL)
 NETWORK = None  # kernel.network.Network when there is a network device
+HTTP = None     # kernel.http.server.Server on [network] port
 
 
 class Clock:
@@ -99,6 +100,10 @@ def main():
         import net
         NETWORK = network.Network(sched, net, DEVICES.nic, config.network_params(cfg))
         NETWORK.register()
+        global HTTP
+        from kernel.http import server as http_server
+        HTTP = http_server.start(sched, NETWORK.stack, cfg, log=sh.log,
+                                 providers={"version": VERSION, "required": ("kernel", "network")})
     commands.register_command("selftest", "selftest [PATTERN]",
                               "run the portable test suite inside the kernel", cmd_selftest,
                               nargs=0, max_args=1)
