@@ -11,7 +11,7 @@ import hw
 import time
 
 from drivers import rtc
-from kernel import commands, config, console, devices, network, process, testrunner
+from kernel import commands, config, console, devices, memory, network, process, testrunner
 
 VERSION = "0.1.0"
 DEVICES = None  # kernel.devices.Devices, set at boot (reachable from the REPL)
@@ -84,6 +84,7 @@ async def cmd_selftest(sh, args):
 def main():
     cfg = load_config()
     hw.heap_grow(cfg["kernel"]["memory_limit"])
+    memory.fast_heap_usage = hw.heap_usage
     init_time()
     gc.collect()
 
@@ -109,6 +110,6 @@ def main():
                               nargs=0, max_args=1)
     hw.uart_write(("QENEX OS %s (MicroPython %d.%d.%d), heap %d MiB, booted in %d ms\r\n"
                    % ((VERSION,) + tuple(sys.implementation.version[:3]) +
-                      ((gc.mem_free() + gc.mem_alloc()) >> 20, hw.ticks_ms()))).encode())
+                      (hw.heap_usage()[2] >> 20, hw.ticks_ms()))).encode())
     sh.spawn()
     sched.run()

@@ -80,10 +80,17 @@ def summarise_memmap(entries):
     return out
 
 
+# The kernel sets this to hw.heap_usage: the same figures as gc.mem_alloc()/mem_free(), counted
+# ~25x faster (a 256 MiB heap costs ~250 ms per gc.mem_free() call under TCG).
+fast_heap_usage = None
+
+
 def heap_stats(gc):
     """(used, free, total) bytes of the Python heap, or (None, None, None)."""
     if gc is None:
         return (None, None, None)
+    if fast_heap_usage is not None:
+        return tuple(fast_heap_usage())
     used = gc.mem_alloc()
     free = gc.mem_free()
     return (used, free, used + free)

@@ -5,6 +5,7 @@
 #include "py/objstr.h"
 #include "py/objarray.h"
 #include "py/gc.h"
+#include "py/mpstate.h"
 #include "py/mphal.h"
 #include "shared/runtime/pyexec.h"
 #include "shared/runtime/interrupt_char.h"
@@ -237,6 +238,32 @@ static MP_DEFINE_CONST_FUN_OBJ_0(hw_modules_obj, hw_modules);
 static MP_DEFINE_CONST_FUN_OBJ_0(hw_cmdline_obj, hw_cmdline);
 static MP_DEFINE_CONST_FUN_OBJ_1(hw_heap_grow_obj, hw_heap_grow);
 
+// (used, free, total) bytes of the heap by counting free blocks in the allocation tables, 64
+// entries at a time. gc.mem_free() walks them block by block: ~250 ms for a 256 MiB heap under
+// TCG, this ~10 ms.
+static mp_obj_t hw_heap_usage(void) {
+    uint64_t free_blocks = 0, total_blocks = 0;
+    for (mp_state_mem_area_t *a = &MP_STATE_MEM(area); a; a = a->next) {
+        size_t n = (a->gc_pool_end - a->gc_pool_start) / MICROPY_BYTES_PER_GC_BLOCK;
+        const uint8_t *atb = a->gc_alloc_table_start;
+        size_t words = n / 32;  // 32 two-bit entries per 64-bit word
+        for (size_t i = 0; i < words; i++) {
+            uint64_t w;
+            memcpy(&w, atb + 8 * i, 8);
+            uint64_t empty = ~(w | (w >> 1)) & 0x5555555555555555ULL;  // entries that are 00
+            free_blocks += __builtin_popcountll(empty);
+        }
+        for (size_t b = words * 32; b < n; b++) {
+            if (((atb[b / 4] >> (2 * (b % 4))) & 3) == 0) free_blocks++;
+        }
+        total_blocks += n;
+    }
+    uint64_t total = total_blocks * MICROPY_BYTES_PER_GC_BLOCK, free = free_blocks * MICROPY_BYTES_PER_GC_BLOCK;
+    mp_obj_t t[3] = { mp_obj_new_int_from_ull(total - free), mp_obj_new_int_from_ull(free), mp_obj_new_int_from_ull(total) };
+    return mp_obj_new_tuple(3, t);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(hw_heap_usage_obj, hw_heap_usage);
+
 // ---- REPL, power and faults -----------------------------------------------------------------
 static mp_obj_t hw_repl(void) {
     // Run in __main__'s namespace, not in that of the Python code that called us: REPL code
@@ -334,6 +361,7 @@ static const mp_rom_map_elem_t hw_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_cmdline), MP_ROM_PTR(&hw_cmdline_obj) },
     { MP_ROM_QSTR(MP_QSTR_archive_files), MP_ROM_PTR(&hw_archive_files_obj) },
     { MP_ROM_QSTR(MP_QSTR_heap_grow), MP_ROM_PTR(&hw_heap_grow_obj) },
+    { MP_ROM_QSTR(MP_QSTR_heap_usage), MP_ROM_PTR(&hw_heap_usage_obj) },
     { MP_ROM_QSTR(MP_QSTR_repl), MP_ROM_PTR(&hw_repl_obj) },
     { MP_ROM_QSTR(MP_QSTR_reboot), MP_ROM_PTR(&hw_reboot_obj) },
     { MP_ROM_QSTR(MP_QSTR_poweroff), MP_ROM_PTR(&hw_poweroff_obj) },
