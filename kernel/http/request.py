@@ -351,8 +351,9 @@ def parse_request_line(line):
 def parse_head(buf, start, end):
     """Parse the head in ``buf[start:end]`` (``end`` just past the empty line, as found by
     HeadScanner) into a Request. Raises HttpError."""
-    head = bytes(buf[start:end - 4])
-    if head.find(b"\r") >= 0 and head.replace(b"\r\n", b"").find(b"\r") >= 0:
+    head = bytes(memoryview(buf)[start:end - 4])
+    # HeadScanner saw a CR before every LF: more CRs than LFs means a stray CR.
+    if head.count(b"\r") != head.count(b"\n"):
         raise _bad("CR without LF in request head")
     if head.find(b"\x00") >= 0:
         raise _bad("NUL byte in request head")

@@ -47,8 +47,8 @@ them as "this connection is gone". Implementations keep every buffer bounded.
 
 This module: ``MemNet`` (listen/connect in memory: pairs of connected ``MemConn`` with a
 bounded buffer per direction, injectable chunking of reads and delays), and ``FakeClock``, a
-scheduler clock that only moves on idle() or when told. The lwIP-backed implementation lives
-with the network driver; kernel/io/hostnet.py implements the contract over CPython sockets.
+scheduler clock that only moves on idle() or when told. kernel/io/lwip.py implements the
+contract over the kernel's lwIP stack, kernel/io/hostnet.py over CPython sockets.
 """
 
 import errno

@@ -88,6 +88,11 @@ def test_cr_inside_line_rejected():
     end = sc.feed(raw, len(raw))
     e = raises(parse_head, raw, 0, end)
     assert e.status == 400
+    for raw in (b"GET / HTTP/1.1\r\nHost: x\r\r\n\r\n", b"GET / HTTP/1.1\r\r\nHost: x\r\n\r\n",
+                b"GET / HTTP/1.1\r\nHost: x\r\n\rX: y\r\n\r\n"):
+        sc.reset(0)
+        end = sc.feed(raw, len(raw))
+        assert raises(parse_head, raw, 0, end).status == 400, raw
 
 
 def test_long_request_line_is_414_before_its_end():
