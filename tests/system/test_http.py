@@ -105,6 +105,23 @@ def test_openapi_document(api):
         assert path in doc["paths"], path
 
 
+@pytest.mark.parametrize("args,expect", [
+    (["status"], r"network\s+up"),
+    (["metrics", "cpu"], r"busy\s+[\d.]+%"),
+    (["metrics", "memory"], r"heap_total\s+2\d\d\.\d MiB"),
+    (["metrics", "transactions"], r"committed\s+0"),
+    (["debug", "memory"], r"page tables\s+\d+ x 4 KiB"),
+])
+def test_qenex_cli_against_the_kernel(api, args, expect):
+    r = subprocess.run(["qenex-cli", "--url", "http://127.0.0.1:%d" % api.http_port] + args,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert re.search(expect, r.stdout), r.stdout
+    j = subprocess.run(["qenex-cli", "--json", "--url", "http://127.0.0.1:%d" % api.http_port] + args,
+                       capture_output=True, text=True, timeout=60)
+    assert j.returncode == 0 and isinstance(json.loads(j.stdout), dict)
+
+
 def test_keep_alive_reuses_one_connection(api):
     c = http.client.HTTPConnection("127.0.0.1", api.http_port, timeout=10)
     for _ in range(20):

@@ -1,0 +1,64 @@
+# kernel/system_api.py with a fake hw: the JSON forms of the console's figures.
+from kernel import commands, system_api
+
+
+class FakeHw:
+    def cpu_stats(self):
+        return (250, 750, 12, 9)
+
+    def heap_usage(self):
+        return (100, 900, 1000)
+
+    def mem_info(self):
+        return {"phys_total": 4096, "phys_usable": 2048, "dma_used": 10, "dma_limit": 100,
+                "kernel_start": 0x100000, "kernel_end": 0x300000, "stack_size": 8192,
+                "heap_start": 0x400000, "heap_size": 1000, "pages_mapped_4k": 5,
+                "pages_mapped_2m": 6, "mapped_bytes": 7, "page_table_pages": 8,
+                "page_table_pages_max": 64}
+
+    def memmap(self):
+        return [(0, 0x9FC00, 1), (0x9FC00, 0x400, 2), (0xF0000, 0x10000, 7)]
+
+
+class FakeSched:
+    def task_count(self):
+        return 3
+
+
+class Req:
+    def __init__(self, kind):
+        self.params = {"kind": kind}
+
+
+def api():
+    return system_api.SystemApi(FakeHw(), commands.Registry(), FakeSched())
+
+
+def test_cpu():
+    c = api().cpu()
+    assert c["busy_percent"] == 25.0 and c["idle_percent"] == 75.0
+    assert (c["interrupts"], c["timer_ticks"], c["tasks"]) == (12, 9, 3)
+
+
+def test_memory():
+    m = api().memory()
+    assert (m["heap_used_bytes"], m["heap_free_bytes"], m["heap_total_bytes"]) == (100, 900, 1000)
+    assert m["dma_limit_bytes"] == 100 and m["phys_usable_bytes"] == 2048
+
+
+def test_transactions_zero_without_ledger():
+    assert api().transactions() == {"committed": 0, "rejected": 0, "tps": 0, "wal_bytes": 0}
+
+
+def test_debug_memory_region_names():
+    d = api().debug_memory()
+    assert [r["type"] for r in d["regions"]] == ["usable", "reserved", "type 7"]
+    assert d["kernel"]["end"] == 0x300000 and d["paging"]["table_pages_max"] == 64
+
+
+def test_metrics_handler_kinds():
+    a = api()
+    assert a.handle_metrics(Req("cpu")).status == 200
+    bad = a.handle_metrics(Req("disk"))
+    assert bad.status == 404
+    assert b'"field": "kind"' in bad.body
