@@ -41,7 +41,7 @@ DEFAULT_LIMITS = {
     "linger_bytes": 65536,       # ...or this many bytes, so it sees the answer, not a reset
     "max_lingering": 16,         # rejected connections being drained at once
     "recv_chunk": 4096,          # bytes per recv()
-    "backlog": 16,               # listen backlog
+    "backlog": 32,               # listen backlog (connections not accepted yet)
     "retry_after_s": 1,          # Retry-After of the 503 answers
 }
 
