@@ -55,6 +55,7 @@ test-system: $(ISO)
 	$(PYTHON) -m pytest -q tests/system
 
 bench: $(ISO)
+	bash tools/deps.sh bench
 	$(PYTHON) tools/bench.py
 
 clean:

@@ -106,7 +106,10 @@ def main():
         from kernel import system_api
         routes = router.Router()
         system_api.SystemApi(hw, commands.REGISTRY, sched).install(routes)
+        # 100 open connections: lwIP's table holds 128 (net.MAX_CONNS); the rest is headroom for
+        # connections being closed.
         HTTP = http_server.start(sched, NETWORK.stack, cfg, log=sh.log, router=routes,
+                                 limits={"max_connections": net.MAX_CONNS - 28},
                                  providers={"version": VERSION, "required": ("kernel", "network")})
     commands.register_command("selftest", "selftest [PATTERN]",
                               "run the portable test suite inside the kernel", cmd_selftest,

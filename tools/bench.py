@@ -94,6 +94,106 @@ def disk_bench(tmp):
     print("   ratio kernel/host: %.2f" % ((mb / (total_us / 1e6)) / (mb / host_s)))
 
 
+WRK_SECONDS = 5
+CONNECTIONS = (1, 16, 64)
+NGINX_CONF = """daemon off;
+worker_processes 1;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path %(dir)s/body;
+    proxy_temp_path %(dir)s/proxy;
+    fastcgi_temp_path %(dir)s/fastcgi;
+    uwsgi_temp_path %(dir)s/uwsgi;
+    scgi_temp_path %(dir)s/scgi;
+    server {
+        listen 127.0.0.1:%(port)d;
+        location / { root %(dir)s/www; default_type application/json; }
+    }
+}
+"""
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wrk(url, connections):
+    """(requests/s, p50 ms, p99 ms, non-2xx) from wrk with one thread per 16 connections."""
+    import subprocess
+    threads = max(1, min(connections, 2))
+    out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % WRK_SECONDS,
+                          "--latency", "--timeout", "10s", url],
+                         capture_output=True, text=True, timeout=WRK_SECONDS + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p):
+        m = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)" % p, out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, pct(50), pct(99), int(m.group(1)) if m else 0
+
+
+def http_bench(tmp):
+    """GET /health on the kernel vs nginx on this host serving the same bytes as a static file."""
+    import subprocess
+    import urllib.request
+    port = free_port()
+    k = Kernel(http_port=port)
+    k.wait_prompt()
+    url = "http://127.0.0.1:%d/health" % port
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            body = urllib.request.urlopen(url, timeout=5).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+    kernel = {c: wrk(url, c) for c in CONNECTIONS}
+    k.close()
+    www = os.path.join(tmp, "www")
+    os.makedirs(www)
+    with open(os.path.join(www, "health"), "wb") as f:
+        f.write(body)
+    nport = free_port()
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF % {"dir": tmp, "port": nport})
+    ngx = subprocess.Popen(["nginx", "-c", conf, "-p", tmp], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        nurl = "http://127.0.0.1:%d/health" % nport
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(nurl, timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        nginx = {c: wrk(nurl, c) for c in CONNECTIONS}
+    finally:
+        ngx.terminate()
+        ngx.wait(timeout=10)
+    print("http: GET /health, %d s per run with wrk; baseline: nginx (1 worker) on this host serving"
+          " the same %d bytes as a static file" % (WRK_SECONDS, len(body)))
+    print("   %5s %12s %9s %9s %8s | %12s %9s %9s | %8s" % (
+        "conns", "kernel rps", "p50 ms", "p99 ms", "non-2xx", "nginx rps", "p50 ms", "p99 ms", "ratio"))
+    for c in CONNECTIONS:
+        kr, kp50, kp99, kbad = kernel[c]
+        nr, np50, np99, _ = nginx[c]
+        print("   %5d %12.0f %9.2f %9.2f %8d | %12.0f %9.2f %9.2f | %7.3fx" % (
+            c, kr, kp50, kp99, kbad, nr, np50, np99, kr / nr))
+
+
 def main():
     print("QENEX OS benchmarks (QEMU TCG, %s)" % time.strftime("%Y-%m-%d %H:%M"))
     times = boot_times()
@@ -134,6 +234,8 @@ def main():
     import tempfile
     with tempfile.TemporaryDirectory(dir=os.path.join(REPO, "build")) as tmp:
         disk_bench(tmp)
+    with tempfile.TemporaryDirectory(dir=os.path.join(REPO, "build")) as tmp:
+        http_bench(tmp)
 
 
 if __name__ == "__main__":
