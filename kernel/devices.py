@@ -5,7 +5,7 @@ A device that is absent is "not present"; one that fails to initialise is report
 driver's message and the rest of the kernel goes on.
 """
 from drivers import pci, virtio, virtio_blk, virtio_net, virtio_rng
-from kernel import commands
+from kernel import commands, entropy
 
 
 class Devices:
@@ -20,6 +20,7 @@ class Devices:
         vhw = virtio.Hardware(hw)
         self.disk = self._attach("disk", virtio_blk.DEVICE_IDS, virtio_blk.VirtioBlk, vhw, log)
         self.rng = self._attach("entropy", virtio_rng.DEVICE_IDS, virtio_rng.VirtioRng, vhw, log)
+        self.entropy = entropy.Entropy(self.rng, getattr(hw, "rdrand", None))
         self.nic = None
         found = virtio.find(self.functions, virtio_net.DEVICE_IDS)
         if found:
@@ -44,7 +45,10 @@ class Devices:
             return None
 
     def status(self, name):
-        dev = getattr(self, {"entropy": "rng", "network": "nic"}.get(name, name))
+        if name == "entropy":
+            sources = self.entropy.sources()
+            return "up (%s)" % ", ".join(sources) if sources else "not present"
+        dev = getattr(self, {"network": "nic"}.get(name, name))
         if dev is not None:
             return "up"
         if name in self.errors:
@@ -56,6 +60,8 @@ class Devices:
         commands.register_component("entropy", lambda: self.status("entropy"))
         commands.register_command("devices", "devices", "PCI devices, their BARs and drivers",
                                   self.cmd_devices)
+        commands.register_command("entropy", "entropy", "entropy sources and a sample",
+                                  self.cmd_entropy)
         commands.register_command("disk", "disk info", "the block device: size, features, I/O",
                                   self.cmd_disk, subcommands=("info",))
 
@@ -76,6 +82,14 @@ class Devices:
             if f.irq_pin:
                 sh.println("        INT%s -> IRQ %d" % ("ABCD"[(f.irq_pin - 1) & 3], f.irq_line))
         sh.println("%d PCI functions" % len(self.functions))
+
+    async def cmd_entropy(self, sh, args):
+        sources = self.entropy.sources()
+        sh.println("sources: %s" % (", ".join(sources) if sources else "none"))
+        if sources:
+            sample = await self.entropy.read(16)
+            sh.println("sample:  %s" % "".join("%02x" % b for b in sample))
+        sh.println("read:    %d bytes since boot" % self.entropy.bytes_read)
 
     async def cmd_disk(self, sh, args):
         d = self.disk

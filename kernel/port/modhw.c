@@ -265,6 +265,29 @@ static mp_obj_t hw_heap_usage(void) {
 static MP_DEFINE_CONST_FUN_OBJ_0(hw_heap_usage_obj, hw_heap_usage);
 
 // ---- REPL, power and faults -----------------------------------------------------------------
+// RDRAND, a second entropy source beside virtio-rng: n random bytes, or None when the CPU has
+// no RDRAND (CPUID.1:ECX bit 30) or it keeps failing (the instruction may run dry briefly).
+static mp_obj_t hw_rdrand(mp_obj_t n_in) {
+    mp_int_t n = mp_obj_get_int(n_in);
+    if (n < 0 || n > 4096) mp_raise_ValueError(MP_ERROR_TEXT("rdrand: 0..4096 bytes"));
+    uint32_t a, b, c, d;
+    cpuid(1, &a, &b, &c, &d);
+    if (!(c & (1u << 30))) return mp_const_none;
+    vstr_t v;
+    vstr_init_len(&v, n);
+    for (mp_int_t i = 0; i < n; i += 8) {
+        uint64_t r = 0;
+        int ok = 0;
+        for (int tries = 0; tries < 10 && !ok; tries++) {
+            __asm__ volatile("rdrand %0; setc %b1" : "=r"(r), "=q"(ok) :: "cc");
+        }
+        if (!ok) { vstr_clear(&v); return mp_const_none; }
+        memcpy(v.buf + i, &r, n - i < 8 ? n - i : 8);
+    }
+    return mp_obj_new_bytes_from_vstr(&v);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(hw_rdrand_obj, hw_rdrand);
+
 static mp_obj_t hw_repl(void) {
     // Run in __main__'s namespace, not in that of the Python code that called us: REPL code
     // stores names in mp_locals and its functions look them up in mp_globals; both must be
@@ -363,6 +386,7 @@ static const mp_rom_map_elem_t hw_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_heap_grow), MP_ROM_PTR(&hw_heap_grow_obj) },
     { MP_ROM_QSTR(MP_QSTR_heap_usage), MP_ROM_PTR(&hw_heap_usage_obj) },
     { MP_ROM_QSTR(MP_QSTR_repl), MP_ROM_PTR(&hw_repl_obj) },
+    { MP_ROM_QSTR(MP_QSTR_rdrand), MP_ROM_PTR(&hw_rdrand_obj) },
     { MP_ROM_QSTR(MP_QSTR_reboot), MP_ROM_PTR(&hw_reboot_obj) },
     { MP_ROM_QSTR(MP_QSTR_poweroff), MP_ROM_PTR(&hw_poweroff_obj) },
     { MP_ROM_QSTR(MP_QSTR_exit), MP_ROM_PTR(&hw_exit_obj) },

@@ -171,3 +171,17 @@ def test_long_memmap_is_bounded():
     assert len(lines) == memory.MAX_MAP_LINES + 1 + 2
     assert "  ... 68 more regions" in lines
     assert "  total usable: 50 regions, 200.0 KiB" in lines
+
+
+def test_heap_stats_prefers_heap_usage():
+    class KernelLikeGC:
+        def heap_usage(self):
+            return (10, 90, 100)
+
+        def mem_alloc(self):
+            raise AssertionError("slow path used")
+
+        def mem_free(self):
+            raise AssertionError("slow path used")
+
+    assert memory.heap_stats(KernelLikeGC()) == (10, 90, 100)

@@ -115,3 +115,19 @@ def test_entropy_is_not_constant(disk):
         assert "entropy 32 True True True" in out
     finally:
         k.close()
+
+
+def test_entropy_command_mixes_both_sources(disk):
+    k = Kernel(disk=disk)
+    try:
+        k.wait_prompt()
+        first, second = k.cmd("entropy"), k.cmd("entropy")
+        assert "sources: virtio-rng, rdrand" in first  # -cpu max has RDRAND under TCG
+        a = re.search(r"sample:  ([0-9a-f]{32})", first).group(1)
+        b = re.search(r"sample:  ([0-9a-f]{32})", second).group(1)
+        assert a != b and a != "0" * 32
+        assert re.search(r"entropy\s+up \(virtio-rng, rdrand\)", k.cmd("status"))
+        k.repl_enter()
+        assert k.py("import hw; len(hw.rdrand(100)), hw.rdrand(8) != hw.rdrand(8)") == "(100, True)"
+    finally:
+        k.close()

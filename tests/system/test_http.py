@@ -150,6 +150,8 @@ def test_pipelined_requests_answered_in_order(api):
     (b"GET /health HTTP/9.9\r\nHost: q\r\n\r\n", 505),
     (b"GET /nope HTTP/1.1\r\nHost: q\r\n\r\n", 404),
     (b"POST /health HTTP/1.1\r\nHost: q\r\nContent-Length: 0\r\n\r\n", 405),
+    (b"POST /health HTTP/1.1\r\nHost: q\r\n\r\n", 411),
+    (b"POST /health HTTP/1.1\r\nHost: q\r\nContent-Length: 999999\r\n\r\n", 413),
     (b"GET /health HTTP/1.1\r\nHost: q\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
     (b"GET /health HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(80)) + b"\r\n", 431),
 ])
