@@ -14,6 +14,7 @@ from drivers import rtc
 from kernel import commands, config, console, devices, memory, network, process, testrunner
 
 VERSION = "0.1.0"
+MAX_TASKS = 128  # the console, the network, the HTTP accept loop and one task per connection
 DEVICES = None  # kernel.devices.Devices, set at boot (reachable from the REPL)
 NETWORK = None  # kernel.network.Network when there is a network device
 HTTP = None     # kernel.http.server.Server on [network] port
@@ -98,7 +99,7 @@ def main():
     init_time()
     gc.collect()
 
-    sched = process.Scheduler(Clock, kbd_intr=micropython.kbd_intr)
+    sched = process.Scheduler(Clock, kbd_intr=micropython.kbd_intr, max_tasks=MAX_TASKS)
     sh = console.Console(sched, hw.uart_read, hw.uart_write, hw=hw, gc=KernelGC, version=VERSION,
                          format_config=lambda: config.format_config(cfg))
     sched.reporter = sh.report
@@ -116,10 +117,10 @@ def main():
         from kernel import system_api
         routes = router.Router()
         system_api.SystemApi(hw, commands.REGISTRY, sched).install(routes)
-        # 100 open connections: lwIP's table holds 128 (net.MAX_CONNS); the rest is headroom for
-        # connections being closed.
+        # At most 100 connections (config): lwIP's table holds 128 (net.MAX_CONNS), the rest is
+        # headroom for connections being closed; one task each fits the scheduler's MAX_TASKS.
         HTTP = http_server.start(sched, NETWORK.stack, cfg, log=sh.log, router=routes,
-                                 limits={"max_connections": net.MAX_CONNS - 28},
+                                 limits={"max_connections": cfg["network"]["max_connections"]},
                                  providers={"version": VERSION, "required": ("kernel", "network"),
                                             "heap": lambda: memory.heap_stats(KernelGC)})
     commands.register_command("selftest", "selftest [PATTERN]",

@@ -410,6 +410,7 @@ SCHEMA = (
         ("address", "address", _address, None, "dhcp"),
         ("gateway", "gateway", _gateway, None, None),
         ("port", "port", _int(1, 65535), None, 8080),
+        ("max_connections", "max_connections", _int(1, 100), None, 100),
     )),
     ("security", BANKING, (
         ("password_min_length", "password_min_length", _int(8, 128), None, 12),

@@ -99,7 +99,7 @@ def test_defaults():
         "kernel": {"memory_limit": 256 * MiB, "cpu_cores": 1, "io_threads": 2},
         "transaction": {"max_concurrent": 64, "timeout_ms": 30000,
                         "wal_segment_size": 16 * MiB},
-        "network": {"address": "dhcp", "gateway": None, "port": 8080},
+        "network": {"address": "dhcp", "gateway": None, "port": 8080, "max_connections": 100},
         "security": {"password_min_length": 12, "session_timeout_seconds": 900,
                      "max_failed_logins": 5, "audit_log": True},
         "swift": {"enabled": False, "bic": None},
@@ -118,7 +118,8 @@ def test_complete_files():
     assert cfg["kernel"] == {"memory_limit": 1024 * MiB, "cpu_cores": 4, "io_threads": 8}
     assert cfg["transaction"] == {"max_concurrent": 128, "timeout_ms": 2500,
                                   "wal_segment_size": 64 * MiB}
-    assert cfg["network"] == {"address": "10.0.2.15/24", "gateway": "10.0.2.2", "port": 9000}
+    assert cfg["network"] == {"address": "10.0.2.15/24", "gateway": "10.0.2.2", "port": 9000,
+                              "max_connections": 100}
     assert cfg["security"] == {"password_min_length": 16, "session_timeout_seconds": 600,
                                "max_failed_logins": 3, "audit_log": True}
     assert cfg["swift"] == {"enabled": True, "bic": "DEUTDEFF500"}
@@ -585,3 +586,14 @@ def test_format_config_round_trips_per_file():
 def test_format_config_one_file_only():
     text = config.format_config(config.defaults(), config.BANKING)
     assert "[kernel]" not in text and "[swift]" in text and not text.startswith("#")
+
+
+def test_network_max_connections():
+    cfg = config.load("[network]\nmax_connections = 4\n", None)
+    assert cfg["network"]["max_connections"] == 4
+    try:
+        config.load("[network]\nmax_connections = 101\n", None)
+    except config.ConfigError as e:
+        assert "system.toml:2: [network] max_connections" in str(e), str(e)
+    else:
+        assert False, "101 connections accepted"

@@ -237,3 +237,47 @@ def test_schemathesis_against_openapi(api):
                         "--request-timeout", "10", "--no-color"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+
+
+def test_over_the_connection_limit_gets_503_and_recovers(tmp_path):
+    from test_config import make_iso
+    iso = make_iso(tmp_path, system_text="[network]\nmax_connections = 4\n")
+    k = Kernel(iso, http_port=free_port())
+    idle = []
+    try:
+        k.wait_prompt()
+        deadline = time.monotonic() + 30
+        while "DHCP, bound" not in k.cmd("network"):
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        for _ in range(4):  # [network] max_connections, each a slow client mid-request
+            s = socket.create_connection(("127.0.0.1", k.http_port), timeout=10)
+            s.sendall(b"GET /health HTTP/1.1\r\n")
+            idle.append(s)
+        # QEMU's user network hands host connections to the guest one by one (its listen
+        # backlog is 1): wait until the kernel holds all four.
+        deadline = time.monotonic() + 30
+        while not re.search(r"tcp:\s+4 of", k.cmd("network")):
+            assert time.monotonic() < deadline, "the kernel never saw 4 connections"
+            time.sleep(0.3)
+        out = raw(k, b"GET /health HTTP/1.1\r\nHost: q\r\n\r\n")
+        assert out.startswith(b"HTTP/1.1 503 "), out[:100]
+        assert b"Retry-After: " in out
+        assert json.loads(out.partition(b"\r\n\r\n")[2])["error"]["code"]
+        for s in idle:
+            s.close()
+        idle = []
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                r, _ = get(k, "/health")
+                if r.status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the server did not recover"
+            time.sleep(0.2)
+    finally:
+        for s in idle:
+            s.close()
+        k.close()
