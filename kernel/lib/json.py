@@ -104,32 +104,29 @@ def _utf8_error_at(b, i, j):
     return -1
 
 
-# Lead bytes that never occur in UTF-8, and those whose second byte is restricted. MicroPython's
-# decoder checks only the shape of each sequence, so these are looked for (with bytes.find, in C)
-# before parsing, on both interpreters so that both report the same error.
-_NEVER_UTF8 = (b"\xc0", b"\xc1", b"\xf5", b"\xf6", b"\xf7", b"\xf8", b"\xf9", b"\xfa", b"\xfb",
-               b"\xfc", b"\xfd", b"\xfe", b"\xff")
+# What MicroPython's decoder lets through: it checks only the shape of each sequence (and
+# rejects lead bytes from 0xF8), not overlong forms, surrogates or code points past U+10FFFF.
+# These lead bytes never occur in UTF-8, and these others restrict the byte after them.
+_NEVER_UTF8 = (b"\xc0", b"\xc1", b"\xf5", b"\xf6", b"\xf7")
 _SECOND_BYTE = ((b"\xe0", 0xA0, 0xBF), (b"\xed", 0x80, 0x9F), (b"\xf0", 0x90, 0xBF),
                 (b"\xf4", 0x80, 0x8F))
 
 
+def _bad_utf8(b, n):
+    _fail(b, max(_utf8_error_at(b, 0, n), 0), "invalid UTF-8")
+
+
 def _check_utf8(b, n):
-    bad = False
+    """Reject b[:n] if it is not UTF-8 (b: text that decoded and a NUL sentinel)."""
     for lead in _NEVER_UTF8:
         if b.find(lead) >= 0:
-            bad = True
-            break
-    if not bad:
-        for lead, lo, hi in _SECOND_BYTE:
-            k = b.find(lead)
-            while k >= 0:
-                if not lo <= b[k + 1] <= hi:  # b ends with a NUL sentinel: b[k + 1] exists
-                    bad = True
-                    break
-                k = b.find(lead, k + 1)
-    if bad:
-        k = _utf8_error_at(b, 0, n)
-        _fail(b, k if k >= 0 else 0, "invalid UTF-8")
+            _bad_utf8(b, n)
+    for lead, lo, hi in _SECOND_BYTE:
+        k = b.find(lead)
+        while k >= 0:
+            if not lo <= b[k + 1] <= hi:  # b[k + 1] exists: the sentinel
+                _bad_utf8(b, n)
+            k = b.find(lead, k + 1)
 
 
 def _chunk(b, i, j):
@@ -225,10 +222,9 @@ def _number(b, i, parse_float, parse_int):
         c = b[i]
     elif 49 <= c <= 57:
         i += 1
-        c = b[i]
-        while 48 <= c <= 57:
+        while 47 < b[i] < 58:
             i += 1
-            c = b[i]
+        c = b[i]
     else:
         _fail(b, i, "expected a digit" + (" (Infinity is not JSON)" if c == 73 else ""))
     exact = True
@@ -237,9 +233,9 @@ def _number(b, i, parse_float, parse_int):
         c = b[i]
         if not 48 <= c <= 57:
             _fail(b, i, "expected a digit after '.'")
-        while 48 <= c <= 57:
+        while 47 < b[i] < 58:
             i += 1
-            c = b[i]
+        c = b[i]
         exact = False
     if c == 101 or c == 69:  # e E
         i += 1
@@ -249,55 +245,87 @@ def _number(b, i, parse_float, parse_int):
             c = b[i]
         if not 48 <= c <= 57:
             _fail(b, i, "expected a digit in the exponent")
-        while 48 <= c <= 57:
+        while 47 < b[i] < 58:
             i += 1
-            c = b[i]
+        c = b[i]
         exact = False
     if exact and parse_int is None:
         if i - start > MAX_INT_DIGITS:
             _fail(b, start, "integer longer than %d digits" % MAX_INT_DIGITS)
         return int(b[start:i]), i
-    text = b[start:i].decode()
+    raw = b[start:i]
     try:
         if exact:
-            return parse_int(text), i
+            return parse_int(raw.decode()), i
         if parse_float is None:
-            return float(text), i
-        return parse_float(text), i
+            return float(raw), i
+        if parse_float is Decimal:  # no str in between (see the note on encoding)
+            return _decimal(_parse_decimal(raw, "")), i
+        return parse_float(raw.decode()), i
     except ValueError as e:
+        text = raw.decode()
         _fail(b, start, "number %s: %s" % (text if len(text) <= 40 else text[:40] + "...", e))
-
-
-def _key(b, i, d, strict_keys):
-    """The member name starting at b[i] (after whitespace) and its ':'; returns
-    (name, offset after the ':')."""
-    if b[i] != 34:
-        _fail(b, i, "expected '\"' (a member name)")
-    key, j = _string(b, i + 1)
-    if strict_keys and key in d:
-        _fail(b, i, "duplicate member name %r" % key)
-    c = b[j]
-    while c <= 32 and (c == 32 or c == 10 or c == 13 or c == 9):
-        j += 1
-        c = b[j]
-    if c != 58:
-        _fail(b, j, "expected ':'")
-    return key, j + 1
 
 
 def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
     """Parse b[:n] (b[n] is a NUL sentinel, so b[i] never runs past the end)."""
     stack = []   # open containers, innermost last
     keys = []    # for each: the member name awaiting its value (None for lists)
+    names = {}   # member names seen, by their raw bytes: decoded once, shared
+    # No backslash in b[i:bs] for the i of the string being read: a string that ends before bs
+    # has no escapes (bs only moves forward, so this costs one find per backslash).
+    bs = -1
+    want_key = False
     i = 0
     c = b[0]
     while True:
+        if want_key:
+            # ---- a member name and its ':' (after whitespace); the object is stack[-1]
+            want_key = False
+            if c != 34:
+                _fail(b, i, "expected '\"' (a member name)")
+            j = b.find(b'"', i + 1)
+            if bs <= i:
+                bs = b.find(b"\\", i)
+                if bs < 0:
+                    bs = n
+            if j < 0 or bs < j:
+                key, k = _string(b, i + 1)
+            else:
+                raw = b[i + 1:j]
+                key = names.get(raw)
+                if key is None:
+                    key = _chunk(b, i + 1, j)
+                    if len(names) < 64:
+                        names[raw] = key
+                k = j + 1
+            if strict_keys and key in stack[-1]:
+                _fail(b, i, "duplicate member name %r" % key)
+            keys[-1] = key
+            i = k
+            c = b[i]
+            while c <= 32 and (c == 32 or c == 10 or c == 13 or c == 9):
+                i += 1
+                c = b[i]
+            if c != 58:
+                _fail(b, i, "expected ':'")
+            i += 1
+            c = b[i]
         # ---- a value starts at i (after whitespace)
         while c <= 32 and (c == 32 or c == 10 or c == 13 or c == 9):
             i += 1
             c = b[i]
         if c == 34:
-            val, i = _string(b, i + 1)
+            j = b.find(b'"', i + 1)
+            if bs <= i:
+                bs = b.find(b"\\", i)
+                if bs < 0:
+                    bs = n
+            if j < 0 or bs < j:
+                val, i = _string(b, i + 1)
+            else:
+                val = _chunk(b, i + 1, j)
+                i = j + 1
         elif c == 91 or c == 123:  # [ {
             if len(stack) >= max_depth:
                 _fail(b, i, "nesting deeper than %d levels" % max_depth)
@@ -310,16 +338,10 @@ def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
             if c == close:
                 val = [] if close == 93 else {}
                 i += 1
-            elif close == 93:
-                stack.append([])
-                keys.append(None)
-                continue
             else:
-                d = {}
-                key, i = _key(b, i, d, strict_keys)
-                stack.append(d)
-                keys.append(key)
-                c = b[i]
+                stack.append([] if close == 93 else {})
+                keys.append(None)
+                want_key = close == 125
                 continue
         elif c == 45 or 48 <= c <= 57:
             val, i = _number(b, i, parse_float, parse_int)
@@ -362,9 +384,7 @@ def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
                     while c <= 32 and (c == 32 or c == 10 or c == 13 or c == 9):
                         i += 1
                         c = b[i]
-                    key, i = _key(b, i, top, strict_keys)
-                    keys[-1] = key
-                    c = b[i]
+                    want_key = True
                     break
                 if c != 125:
                     _fail(b, i, "expected ',' or '}'")
@@ -391,12 +411,17 @@ def loads(text, parse_float=None, parse_int=None, max_depth=MAX_DEPTH, max_size=
             pos = e.start
             raise JSONDecodeError("lone surrogate (not supported)", pos, text.count("\n", 0, pos) + 1,
                                   pos - text.rfind("\n", 0, pos))
-        ascii = len(b) == len(text)
+        chars = len(text)
     elif isinstance(text, (bytes, bytearray)):
-        b = bytes(text)
+        b = text if type(text) is bytes else bytes(text)
         if b[:3] == b"\xef\xbb\xbf":
             b = b[3:]
-        ascii = False
+        if len(b) > max_size:
+            raise JSONDecodeError("document larger than %d bytes" % max_size, 0)
+        try:
+            chars = len(b.decode())
+        except UnicodeError:
+            _bad_utf8(b, len(b))
     else:
         raise TypeError("the JSON object must be str, bytes or bytearray, not %s"
                         % type(text).__name__)
@@ -404,7 +429,7 @@ def loads(text, parse_float=None, parse_int=None, max_depth=MAX_DEPTH, max_size=
     if n > max_size:
         raise JSONDecodeError("document larger than %d bytes" % max_size, 0)
     b += b"\x00"
-    if not ascii:
+    if _MP and chars != n:
         _check_utf8(b, n)
     return _parse(b, n, parse_float, parse_int, max_depth, strict_keys)
 
@@ -442,11 +467,8 @@ def _normalise(digits, exp, neg):
     return (-c if neg else c), exp
 
 
-def _parse_decimal(text):
-    try:
-        b = text.encode()
-    except UnicodeError:
-        b = b"?"
+def _parse_decimal(b, text):
+    """(coefficient, exponent) of the decimal literal in the bytes b (text: for messages)."""
     n = len(b)
     i = 0
     neg = False
@@ -478,8 +500,14 @@ def _parse_decimal(text):
         else:
             j = -1
     if j != n or not (digits or frac):
-        raise ValueError("invalid decimal literal %r" % text)
+        raise ValueError("invalid decimal literal %r" % (text or b.decode()))
     return _normalise(digits + frac, exp - len(frac), neg)
+
+
+def _decimal(ce):
+    d = Decimal(0)
+    d.coefficient, d.exponent = ce
+    return d
 
 
 class Decimal:
@@ -495,7 +523,11 @@ class Decimal:
         elif isinstance(value, int):
             c, e = _normalise(("%d" % abs(value)).encode(), 0, value < 0)
         elif isinstance(value, str):
-            c, e = _parse_decimal(value)
+            try:
+                b = value.encode()
+            except UnicodeError:  # CPython: a lone surrogate
+                b = b"?"
+            c, e = _parse_decimal(b, value)
         else:
             raise TypeError("Decimal from %s: use a str or an int" % type(value).__name__)
         self.coefficient = c
@@ -506,9 +538,7 @@ class Decimal:
         """The Decimal units / 10**places: from_minor_units(100000, 2) == Decimal('1000')."""
         if not isinstance(units, int) or not isinstance(places, int):
             raise TypeError("from_minor_units needs ints")
-        d = cls(0)
-        d.coefficient, d.exponent = _normalise(("%d" % abs(units)).encode(), -places, units < 0)
-        return d
+        return _decimal(_normalise(("%d" % abs(units)).encode(), -places, units < 0))
 
     def to_minor_units(self, places):
         """The value times 10**places as an int: Decimal('1000.00').to_minor_units(2) ==
@@ -582,62 +612,41 @@ class Decimal:
 
 
 # ---- encoding ---------------------------------------------------------------------------------
+#
+# The output is built as bytes and decoded once at the end: on MicroPython every new str is
+# looked up among the interned strings (a scan of the string pools), a new bytes is not.
 
 def _escape_table(ensure_ascii):
     t = [None] * 128
     for c in range(32):
-        t[c] = "\\u%04x" % c
-    for c, e in ((8, "\\b"), (9, "\\t"), (10, "\\n"), (12, "\\f"), (13, "\\r"), (34, '\\"'),
-                 (92, "\\\\")):
+        t[c] = b"\\u%04x" % c
+    for c, e in ((8, b"\\b"), (9, b"\\t"), (10, b"\\n"), (12, b"\\f"), (13, b"\\r"), (34, b'\\"'),
+                 (92, b"\\\\")):
         t[c] = e
     if ensure_ascii:
-        t[127] = "\\u007f"
+        t[127] = b"\\u007f"
     return t
 
 
 _ESC_ASCII = _escape_table(True)
 _ESC_UTF8 = _escape_table(False)
-
-
-def _quote_chars(s, ensure_ascii):
-    """Slow path of _quote for a str that is not valid UTF-8 (a lone surrogate; CPython only)."""
-    table = _ESC_ASCII if ensure_ascii else _ESC_UTF8
-    parts = ['"']
-    for ch in s:
-        o = ord(ch)
-        if o < 128:
-            e = table[o]
-            parts.append(ch if e is None else e)
-        elif not ensure_ascii:
-            parts.append(ch)
-        elif o < 0x10000:
-            parts.append("\\u%04x" % o)
-        else:
-            o -= 0x10000
-            parts.append("\\u%04x\\u%04x" % (0xD800 | (o >> 10), 0xDC00 | (o & 0x3FF)))
-    parts.append('"')
-    return "".join(parts)
+# CPython: a str may hold lone surrogates; they are written through as CPython's json does.
+_SURROGATES = "strict" if _MP else "surrogatepass"
 
 
 def _quote(s, ensure_ascii):
-    """The JSON string literal of s, as CPython's json writes it."""
+    """The JSON string literal of s as UTF-8 bytes, as CPython's json writes it."""
     try:
         b = s.encode()
-    except UnicodeError:
-        return _quote_chars(s, ensure_ascii)
+    except UnicodeError:  # CPython: a lone surrogate
+        b = s.encode("utf-8", "surrogatepass")
     if not b:
-        return '""'
-    if min(b) >= 32:
-        if not ensure_ascii:
-            if b.find(b"\\") >= 0:
-                s = s.replace("\\", "\\\\")
-            if b.find(b'"') >= 0:
-                s = s.replace('"', '\\"')
-            return '"' + s + '"'
-        if max(b) < 127 and b.find(b'"') < 0 and b.find(b"\\") < 0:
-            return '"' + s + '"'
+        return b'""'
+    if min(b) >= 32 and b.find(b'"') < 0 and b.find(b"\\") < 0 and (
+            not ensure_ascii or max(b) < 127):
+        return b'"' + b + b'"'
     table = _ESC_ASCII if ensure_ascii else _ESC_UTF8
-    parts = ['"']
+    parts = [b'"']
     n = len(b)
     run = i = 0  # b[run:i] is copied as it is
     while i < n:
@@ -648,13 +657,13 @@ def _quote(s, ensure_ascii):
                 i += 1
                 continue
             if run < i:
-                parts.append(b[run:i].decode())
+                parts.append(b[run:i])
             parts.append(e)
             i += 1
             run = i
         elif ensure_ascii:
             if run < i:
-                parts.append(b[run:i].decode())
+                parts.append(b[run:i])
             if c < 0xE0:
                 o = ((c & 0x1F) << 6) | (b[i + 1] & 0x3F)
                 i += 2
@@ -666,23 +675,40 @@ def _quote(s, ensure_ascii):
                      | (b[i + 3] & 0x3F))
                 i += 4
             if o < 0x10000:
-                parts.append("\\u%04x" % o)
+                parts.append(b"\\u%04x" % o)
             else:
                 o -= 0x10000
-                parts.append("\\u%04x\\u%04x" % (0xD800 | (o >> 10), 0xDC00 | (o & 0x3FF)))
+                parts.append(b"\\u%04x\\u%04x" % (0xD800 | (o >> 10), 0xDC00 | (o & 0x3FF)))
             run = i
         else:
             i += 1
     if run < n:
-        parts.append(b[run:].decode())
-    parts.append('"')
-    return "".join(parts)
+        parts.append(b[run:])
+    parts.append(b'"')
+    return b"".join(parts)
 
 
 def _float(f):
     if f != f or f - f != 0.0:
         raise ValueError("Out of range float values are not JSON compliant: %r" % f)
-    return repr(f)
+    return b"%r" % f
+
+
+def _key_text(k):
+    """A dict key other than str as the member name CPython's json makes of it (str or bytes)."""
+    if isinstance(k, str):
+        return k
+    if isinstance(k, float):
+        return _float(float(k)).decode()
+    if k is True:
+        return "true"
+    if k is False:
+        return "false"
+    if k is None:
+        return "null"
+    if isinstance(k, int):
+        return "%d" % int(k)
+    raise TypeError("keys must be str, int, float, bool or None, not %s" % type(k).__name__)
 
 
 def dumps(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
@@ -698,22 +724,27 @@ def dumps(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
         item_sep, key_sep = (", ", ": ") if indent is None else (",", ": ")
     else:
         item_sep, key_sep = separators
+    item_sep = item_sep.encode()
+    key_sep = key_sep.encode()
+    if indent is not None:
+        indent = indent.encode()
     out = []
     append = out.append
-    markers = set()
+    path = []    # the containers being written (a cycle is an object met again on its path)
+    names = {}   # str key -> its literal + key_sep (a few, for repeated keys)
 
     def encode(o, level):
         t = type(o)
         if t is str:
             append(_quote(o, ensure_ascii))
         elif o is None:
-            append("null")
+            append(b"null")
         elif o is True:
-            append("true")
+            append(b"true")
         elif o is False:
-            append("false")
+            append(b"false")
         elif t is int:
-            append("%d" % o)
+            append(b"%d" % o)
         elif t is float:
             append(_float(o))
         elif t is list or t is tuple or t is dict:
@@ -721,11 +752,11 @@ def dumps(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
         elif isinstance(o, str):
             append(_quote(o, ensure_ascii))
         elif isinstance(o, int):
-            append("%d" % int(o))
+            append(b"%d" % int(o))
         elif isinstance(o, float):
             append(_float(float(o)))
         elif isinstance(o, Decimal):
-            append(str(o))
+            append(str(o).encode())
         elif isinstance(o, (list, tuple)):
             container(o, False, level)
         elif isinstance(o, dict):
@@ -737,43 +768,35 @@ def dumps(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
         if level >= max_depth:
             raise ValueError("nesting deeper than %d levels" % max_depth)
         if not o:
-            append("{}" if is_dict else "[]")
+            append(b"{}" if is_dict else b"[]")
             return
-        ident = id(o)
-        if ident in markers:
-            raise ValueError("Circular reference detected")
-        markers.add(ident)
+        for p in path:
+            if p is o:
+                raise ValueError("Circular reference detected")
+        path.append(o)
         if indent is None:
             sep = item_sep
-            append("{" if is_dict else "[")
+            append(b"{" if is_dict else b"[")
         else:
-            newline = "\n" + indent * (level + 1)
+            newline = b"\n" + indent * (level + 1)
             sep = item_sep + newline
-            append(("{" if is_dict else "[") + newline)
+            append((b"{" if is_dict else b"[") + newline)
         first = True
         if is_dict:
             for k, v in (sorted(o.items()) if sort_keys else o.items()):
-                if isinstance(k, str):
-                    pass
-                elif isinstance(k, float):
-                    k = _float(float(k))
-                elif k is True:
-                    k = "true"
-                elif k is False:
-                    k = "false"
-                elif k is None:
-                    k = "null"
-                elif isinstance(k, int):
-                    k = "%d" % int(k)
-                else:
-                    raise TypeError("keys must be str, int, float, bool or None, not %s"
-                                    % type(k).__name__)
                 if first:
                     first = False
                 else:
                     append(sep)
-                append(_quote(k, ensure_ascii))
-                append(key_sep)
+                if type(k) is str:
+                    q = names.get(k)
+                    if q is None:
+                        q = _quote(k, ensure_ascii) + key_sep
+                        if len(names) < 64:
+                            names[k] = q
+                    append(q)
+                else:
+                    append(_quote(_key_text(k), ensure_ascii) + key_sep)
                 encode(v, level + 1)
         else:
             for v in o:
@@ -783,12 +806,12 @@ def dumps(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
                     append(sep)
                 encode(v, level + 1)
         if indent is not None:
-            append("\n" + indent * level)
-        append("}" if is_dict else "]")
-        markers.remove(ident)
+            append(b"\n" + indent * level)
+        append(b"}" if is_dict else b"]")
+        path.pop()
 
     encode(obj, 0)
-    return "".join(out)
+    return b"".join(out).decode("utf-8", _SURROGATES)
 
 
 def dump(obj, fp, **kw):

@@ -87,6 +87,14 @@ def test_writes_what_cpython_writes(v):
         assert kjson.dumps(v, **opts) == json.dumps(v, **opts)
 
 
+@settings(max_examples=200, **SETTINGS)
+@given(st.lists(st.text(alphabet=st.characters(), max_size=8), max_size=4))
+def test_lone_surrogates_are_written_like_cpython(v):
+    # a CPython str can hold lone surrogates: written as \udXXX, or raw when not ensure_ascii
+    for ea in (True, False):
+        assert kjson.dumps(v, ensure_ascii=ea) == json.dumps(v, ensure_ascii=ea)
+
+
 def tuples_inside(v):
     if isinstance(v, list):
         return tuple(tuples_inside(x) for x in v)
