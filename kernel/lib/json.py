@@ -27,6 +27,14 @@ import sys
 
 _MP = sys.implementation.name == "micropython"
 
+
+def _utf8(s):
+    """s as UTF-8; a lone surrogate (only CPython's str has them) encoded as such."""
+    try:
+        return s.encode()
+    except UnicodeError:
+        return s.encode("utf-8", "surrogatepass")
+
 MAX_SIZE = 4 << 20          # default max_size of loads, bytes of UTF-8
 MAX_DEPTH = 64              # default nesting limit of loads and dumps
 MAX_INT_DIGITS = 4300       # longest integer literal (CPython's int/str limit)
@@ -129,20 +137,19 @@ def _check_utf8(b, n):
             k = b.find(lead, k + 1)
 
 
+def _control(b, i):
+    """Fail at the first control character from b[i] on (one is known to be in the string)."""
+    while b[i] >= 32:
+        i += 1
+    _fail(b, i, "control character U+%04X in string (escape it)" % b[i])
+
+
 def _chunk(b, i, j):
     """b[i:j], a run of a string without escapes, as str."""
     s = b[i:j]
-    if not s:
-        return ""
-    if min(s) < 32:
-        while b[i] >= 32:
-            i += 1
-        _fail(b, i, "control character U+%04X in string (escape it)" % b[i])
-    try:
-        return s.decode()
-    except UnicodeError:
-        k = _utf8_error_at(b, i, j)
-        _fail(b, k if k >= 0 else i, "invalid UTF-8")
+    if i < j and min(s) < 32:
+        _control(b, i)
+    return s.decode()  # valid: loads() has decoded the whole text
 
 
 def _hex4(b, i):
@@ -172,8 +179,6 @@ def _string(b, i):
     if j < 0:
         _fail(b, start, "unterminated string")
     k = b.find(b"\\", i, j)
-    if k < 0:
-        return _chunk(b, i, j), j + 1
     parts = []
     while k >= 0:
         if k > i:
@@ -210,62 +215,35 @@ def _string(b, i):
     return "".join(parts), j + 1
 
 
-def _number(b, i, parse_float, parse_int):
-    """The number starting at b[i]; returns (value, offset after it)."""
-    start = i
-    c = b[i]
-    if c == 45:  # -
-        i += 1
-        c = b[i]
-    if c == 48:
-        i += 1
-        c = b[i]
-    elif 49 <= c <= 57:
-        i += 1
-        while 47 < b[i] < 58:
-            i += 1
-        c = b[i]
-    else:
-        _fail(b, i, "expected a digit" + (" (Infinity is not JSON)" if c == 73 else ""))
-    exact = True
-    if c == 46:  # .
-        i += 1
-        c = b[i]
-        if not 48 <= c <= 57:
-            _fail(b, i, "expected a digit after '.'")
-        while 47 < b[i] < 58:
-            i += 1
-        c = b[i]
-        exact = False
-    if c == 101 or c == 69:  # e E
-        i += 1
-        c = b[i]
-        if c == 43 or c == 45:
-            i += 1
-            c = b[i]
-        if not 48 <= c <= 57:
-            _fail(b, i, "expected a digit in the exponent")
-        while 47 < b[i] < 58:
-            i += 1
-        c = b[i]
-        exact = False
-    if exact and parse_int is None:
-        if i - start > MAX_INT_DIGITS:
-            _fail(b, start, "integer longer than %d digits" % MAX_INT_DIGITS)
-        return int(b[start:i]), i
-    raw = b[start:i]
-    try:
-        if exact:
-            return parse_int(raw.decode()), i
-        if parse_float is None:
-            return float(raw), i
-        if parse_float is Decimal:  # no str in between (see the note on encoding)
-            return _decimal(_parse_decimal(raw, "")), i
-        return parse_float(raw.decode()), i
-    except ValueError as e:
-        text = raw.decode()
-        _fail(b, start, "number %s: %s" % (text if len(text) <= 40 else text[:40] + "...", e))
+def _clip(raw):
+    text = raw.decode()
+    return text if len(text) <= 40 else text[:40] + "..."
 
+
+def _custom_number(parse, b, start, i):
+    """parse_float or parse_int on the literal b[start:i] (a ValueError becomes the error)."""
+    try:
+        return parse(b[start:i].decode())
+    except ValueError as e:
+        _fail(b, start, "number %s: %s" % (_clip(b[start:i]), e))
+
+
+def _exact_number(b, start, i):
+    """The Decimal of the literal b[start:i] (no str in between)."""
+    ce = _split_decimal(b[start:i])
+    if type(ce) is str:
+        _fail(b, start, "number %s: %s" % (_clip(b[start:i]), ce))
+    return _decimal(ce)
+
+
+def _no_digit(b, i, what):
+    _fail(b, i, "expected a digit" + what + (" (Infinity is not JSON)" if b[i] == 73 else ""))
+
+
+# On MicroPython a function call is cheap only while its frame (locals and evaluation stack)
+# fits in 88 bytes; a bigger one is allocated on the heap, which costs tens of microseconds in
+# the kernel. So the common tokens are read inline here, in the one frame of _parse, and the
+# helpers above are for the rare paths.
 
 def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
     """Parse b[:n] (b[n] is a NUL sentinel, so b[i] never runs past the end)."""
@@ -275,6 +253,7 @@ def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
     # No backslash in b[i:bs] for the i of the string being read: a string that ends before bs
     # has no escapes (bs only moves forward, so this costs one find per backslash).
     bs = -1
+    max_int = MAX_INT_DIGITS
     want_key = False
     i = 0
     c = b[0]
@@ -295,7 +274,9 @@ def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
                 raw = b[i + 1:j]
                 key = names.get(raw)
                 if key is None:
-                    key = _chunk(b, i + 1, j)
+                    if j > i + 1 and min(raw) < 32:
+                        _control(b, i + 1)
+                    key = raw.decode()
                     if len(names) < 64:
                         names[raw] = key
                 k = j + 1
@@ -324,8 +305,56 @@ def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
             if j < 0 or bs < j:
                 val, i = _string(b, i + 1)
             else:
-                val = _chunk(b, i + 1, j)
+                val = b[i + 1:j]
+                if j > i + 1 and min(val) < 32:
+                    _control(b, i + 1)
+                val = val.decode()
                 i = j + 1
+        elif c == 45 or 48 <= c <= 57:
+            # -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+            start = i
+            if c == 45:
+                i += 1
+                c = b[i]
+            if c == 48:
+                i += 1
+            elif 49 <= c <= 57:
+                i += 1
+                while 47 < b[i] < 58:
+                    i += 1
+            else:
+                _no_digit(b, i, "")
+            c = b[i]
+            if c != 46 and c != 101 and c != 69:  # an integer
+                if parse_int is not None:
+                    val = _custom_number(parse_int, b, start, i)
+                elif i - start <= max_int or i - start - (b[start] == 45) <= max_int:
+                    val = int(b[start:i])
+                else:
+                    _fail(b, start, "integer longer than %d digits" % max_int)
+            else:
+                if c == 46:
+                    i += 1
+                    if not 47 < b[i] < 58:
+                        _no_digit(b, i, " after '.'")
+                    while 47 < b[i] < 58:
+                        i += 1
+                    c = b[i]
+                if c == 101 or c == 69:
+                    i += 1
+                    c = b[i]
+                    if c == 43 or c == 45:
+                        i += 1
+                    if not 47 < b[i] < 58:
+                        _no_digit(b, i, " in the exponent")
+                    while 47 < b[i] < 58:
+                        i += 1
+                if parse_float is None:
+                    val = float(b[start:i])
+                elif parse_float is Decimal:
+                    val = _exact_number(b, start, i)
+                else:
+                    val = _custom_number(parse_float, b, start, i)
         elif c == 91 or c == 123:  # [ {
             if len(stack) >= max_depth:
                 _fail(b, i, "nesting deeper than %d levels" % max_depth)
@@ -343,8 +372,6 @@ def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
                 keys.append(None)
                 want_key = close == 125
                 continue
-        elif c == 45 or 48 <= c <= 57:
-            val, i = _number(b, i, parse_float, parse_int)
         elif c == 116 and b[i:i + 4] == b"true":
             val = True
             i += 4
@@ -355,8 +382,8 @@ def _parse(b, n, parse_float, parse_int, max_depth, strict_keys):
             val = None
             i += 4
         else:
-            hint = " (NaN and Infinity are not JSON)" if c == 78 or c == 73 else ""
-            _fail(b, i, "expected a value" + hint)
+            _fail(b, i, "expected a value" + (" (NaN and Infinity are not JSON)"
+                                              if c == 78 or c == 73 else ""))
         # ---- store the value in its container; close the containers that end here
         c = b[i]
         while True:
@@ -445,67 +472,76 @@ def load(fp, **kw):
 
 # ---- exact decimals ---------------------------------------------------------------------------
 
-def _digits(b, i, n):
-    while i < n and 48 <= b[i] <= 57:
-        i += 1
-    return i
-
-
 def _normalise(digits, exp, neg):
     """(coefficient, exponent) of the value ±int(digits) * 10**exp (digits: ASCII bytes),
-    without trailing zeros in the coefficient; zero is (0, 0)."""
+    without trailing zeros in the coefficient; zero is (0, 0). Out of bounds: the reason, a
+    str (a try costs more than the rest of this on the kernel's hot path)."""
     s = digits.rstrip(b"0")
     if not s:
         return 0, 0
     exp += len(digits) - len(s)
     s = s.lstrip(b"0")
     if len(s) > MAX_INT_DIGITS:
-        raise ValueError("more than %d significant digits" % MAX_INT_DIGITS)
+        return "more than %d significant digits" % MAX_INT_DIGITS
     if not -DECIMAL_MAX_EXPONENT <= exp <= DECIMAL_MAX_EXPONENT:
-        raise ValueError("exponent out of range (|exponent| > %d)" % DECIMAL_MAX_EXPONENT)
+        return "exponent out of range (|exponent| > %d)" % DECIMAL_MAX_EXPONENT
     c = int(s)
     return (-c if neg else c), exp
 
 
-def _parse_decimal(b, text):
-    """(coefficient, exponent) of the decimal literal in the bytes b (text: for messages)."""
-    n = len(b)
-    i = 0
-    neg = False
-    if n and (b[0] == 45 or b[0] == 43):
-        neg = b[0] == 45
-        i = 1
-    j = _digits(b, i, n)
-    digits = b[i:j]
-    if j < n and b[j] == 46:
-        k = _digits(b, j + 1, n)
-        frac = b[j + 1:k]
-        j = k
-    else:
-        frac = b""
+def _split_decimal(b):
+    """_normalise of a well-formed decimal literal (bytes): [+-] digits [. digits] [e [+-] digits]
+    with a digit somewhere before the exponent."""
+    neg = b[0] == 45
+    if neg or b[0] == 43:
+        b = b[1:]
     exp = 0
-    if j < n and (b[j] == 101 or b[j] == 69) and (digits or frac):
-        k = j + 1
-        if k < n and (b[k] == 43 or b[k] == 45):
-            k += 1
-        m = _digits(b, k, n)
-        if m > k:
-            e = b[k:m].lstrip(b"0")
-            if len(e) > 9:  # beyond any range: do not build the int
-                e = b"9999999999"
-            exp = int(e) if e else 0
-            if b[k - 1] == 45:
-                exp = -exp
-            j = m
-        else:
-            j = -1
-    if j != n or not (digits or frac):
-        raise ValueError("invalid decimal literal %r" % (text or b.decode()))
-    return _normalise(digits + frac, exp - len(frac), neg)
+    k = b.find(b"e")
+    if k < 0:
+        k = b.find(b"E")
+    if k >= 0:
+        e = b[k + 1:]
+        b = b[:k]
+        if len(e.lstrip(b"+-").lstrip(b"0")) > 9:  # beyond any bound: do not build the int
+            e = e[:1] + b"9999999999" if e[0] == 45 else b"9999999999"
+        exp = int(e)
+    k = b.find(b".")
+    if k >= 0:
+        exp -= len(b) - k - 1
+        b = b[:k] + b[k + 1:]
+    return _normalise(b, exp, neg)
+
+
+def _parse_decimal(b):
+    """(coefficient, exponent) of the decimal literal in the bytes b, or why not (a str)."""
+    n = len(b)
+    i = 1 if n and (b[0] == 45 or b[0] == 43) else 0
+    digits = 0
+    while i < n and (47 < b[i] < 58 or b[i] == 46):
+        digits += b[i] != 46
+        i += 1
+    if not digits or b.count(b".", 0, i) > 1:
+        return "not a decimal literal"
+    if i < n:
+        if b[i] != 101 and b[i] != 69:
+            return "not a decimal literal"
+        i += 1
+        if i < n and (b[i] == 43 or b[i] == 45):
+            i += 1
+        if i == n:
+            return "not a decimal literal"
+        while i < n and 47 < b[i] < 58:
+            i += 1
+        if i < n:
+            return "not a decimal literal"
+    return _split_decimal(b)
 
 
 def _decimal(ce):
-    d = Decimal(0)
+    """The Decimal of a (coefficient, exponent) pair from _normalise; ValueError for a reason."""
+    if type(ce) is str:
+        raise ValueError(ce)
+    d = object.__new__(Decimal)
     d.coefficient, d.exponent = ce
     return d
 
@@ -519,19 +555,18 @@ class Decimal:
 
     def __init__(self, value=0):
         if isinstance(value, Decimal):
-            c, e = value.coefficient, value.exponent
+            ce = value.coefficient, value.exponent
         elif isinstance(value, int):
-            c, e = _normalise(("%d" % abs(value)).encode(), 0, value < 0)
+            ce = _normalise(("%d" % abs(value)).encode(), 0, value < 0)
         elif isinstance(value, str):
-            try:
-                b = value.encode()
-            except UnicodeError:  # CPython: a lone surrogate
-                b = b"?"
-            c, e = _parse_decimal(b, value)
+            ce = _parse_decimal(_utf8(value))
+            if ce == "not a decimal literal":
+                ce = "not a decimal literal: %r" % value
         else:
             raise TypeError("Decimal from %s: use a str or an int" % type(value).__name__)
-        self.coefficient = c
-        self.exponent = e
+        if type(ce) is str:
+            raise ValueError(ce)
+        self.coefficient, self.exponent = ce
 
     @classmethod
     def from_minor_units(cls, units, places):
@@ -564,16 +599,10 @@ class Decimal:
     def __repr__(self):
         return "Decimal('%s')" % self
 
-    def _other(self, other):
-        if isinstance(other, Decimal):
-            return other.coefficient, other.exponent
-        if isinstance(other, int):
-            return _normalise(("%d" % abs(other)).encode(), 0, other < 0)
-        return None
-
     def __eq__(self, other):
-        o = self._other(other)
-        return o is not None and o[0] == self.coefficient and o[1] == self.exponent
+        if isinstance(other, Decimal):  # both normalised
+            return self.coefficient == other.coefficient and self.exponent == other.exponent
+        return isinstance(other, int) and self._cmp(other) == 0
 
     def __ne__(self, other):
         return not self.__eq__(other)
@@ -584,11 +613,14 @@ class Decimal:
         return hash((self.coefficient, self.exponent))
 
     def _cmp(self, other):
-        o = self._other(other)
-        if o is None:
+        """-1, 0 or 1 as self is less than, equal to or greater than the Decimal or int."""
+        if isinstance(other, Decimal):
+            b, eb = other.coefficient, other.exponent
+        elif isinstance(other, int):
+            b, eb = int(other), 0
+        else:
             raise TypeError("cannot compare Decimal and %s" % type(other).__name__)
         a, ea = self.coefficient, self.exponent
-        b, eb = o
         if ea > eb:
             a *= 10 ** (ea - eb)
         else:
@@ -636,10 +668,7 @@ _SURROGATES = "strict" if _MP else "surrogatepass"
 
 def _quote(s, ensure_ascii):
     """The JSON string literal of s as UTF-8 bytes, as CPython's json writes it."""
-    try:
-        b = s.encode()
-    except UnicodeError:  # CPython: a lone surrogate
-        b = s.encode("utf-8", "surrogatepass")
+    b = s.encode() if _MP else _utf8(s)
     if not b:
         return b'""'
     if min(b) >= 32 and b.find(b'"') < 0 and b.find(b"\\") < 0 and (

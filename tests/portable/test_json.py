@@ -134,6 +134,7 @@ def test_big_integers_are_exact():
     assert kjson.loads("-" + str(3 ** 300)) == -(3 ** 300)
     big = "9" * 4300
     assert kjson.loads(big) == 10 ** 4300 - 1
+    assert kjson.loads("-" + big) == 1 - 10 ** 4300
     e = err("[" + "9" * 4301 + "]")
     assert e.pos == 1 and "4300" in e.msg
 
@@ -478,6 +479,7 @@ def test_decimal_equality_and_hash():
     assert Decimal("0") == Decimal("-0.00") == 0
     assert Decimal("1.5") != "1.5"
     assert not (Decimal("1.5") == 1.5)  # no floats: exact values only
+    assert Decimal("1e3") != 10 ** 5000 and Decimal("1e3") < 10 ** 5000
     d = {Decimal("1.0"): "one", Decimal("2.50"): "two.5"}
     assert d[Decimal("1")] == "one" and d[Decimal("2.5")] == "two.5"
     assert len({Decimal("1"), Decimal("1.00"), Decimal("10e-1")}) == 1
