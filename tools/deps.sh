@@ -38,8 +38,10 @@ then
   python3 -m pip install -q $py_pkgs
 fi
 
-# The project's own console scripts (qenex-cli, qenex-qemu, qenex-bench), editable.
-if ! command -v qenex-cli >/dev/null 2>&1; then
+# The project's own console scripts (qenex-cli, qenex-qemu, qenex-bench), editable, from this
+# checkout (an install from another clone would run that clone's code).
+installed=$(cd / && python3 -c "import tools.cli, os; print(os.path.dirname(os.path.dirname(os.path.abspath(tools.cli.__file__))))" 2>/dev/null || true)
+if ! command -v qenex-cli >/dev/null 2>&1 || [ "$installed" != "$top" ]; then
   echo "deps: installing the project's console scripts"
   python3 -m pip install -q --no-deps -e "$top"
 fi
