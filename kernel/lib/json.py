@@ -674,6 +674,11 @@ def _quote(s, ensure_ascii):
     if min(b) >= 32 and b.find(b'"') < 0 and b.find(b"\\") < 0 and (
             not ensure_ascii or max(b) < 127):
         return b'"' + b + b'"'
+    return _escape(b, ensure_ascii)
+
+
+def _escape(b, ensure_ascii):
+    """_quote of the UTF-8 bytes b that need escapes (a separate function: its frame is big)."""
     table = _ESC_ASCII if ensure_ascii else _ESC_UTF8
     parts = [b'"']
     n = len(b)
