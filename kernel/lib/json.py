@@ -752,6 +752,13 @@ def dumps(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
     number). ValueError for NaN, infinities, a circular reference or nesting deeper than
     ``max_depth``; TypeError for anything else, and for dict keys other than str, int,
     float, bool and None."""
+    return dumps_bytes(obj, sort_keys, indent, separators, ensure_ascii,
+                       max_depth).decode("utf-8", _SURROGATES)
+
+
+def dumps_bytes(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
+                max_depth=MAX_DEPTH):
+    """dumps(...).encode() without the str in between (for a body to send)."""
     if indent is not None and not isinstance(indent, str):
         indent = " " * indent
     if separators is None:
@@ -845,7 +852,7 @@ def dumps(obj, sort_keys=False, indent=None, separators=None, ensure_ascii=True,
         path.pop()
 
     encode(obj, 0)
-    return b"".join(out).decode("utf-8", _SURROGATES)
+    return b"".join(out)
 
 
 def dump(obj, fp, **kw):

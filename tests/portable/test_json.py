@@ -591,6 +591,12 @@ def test_dumps_separators_and_indent():
     assert kjson.dumps(5, indent=4) == "5"
 
 
+def test_dumps_bytes():
+    assert kjson.dumps_bytes({"a": ["\u00e9", 1]}) == b'{"a": ["\\u00e9", 1]}'
+    assert kjson.dumps_bytes(["\u00e9"], ensure_ascii=False) == '["\u00e9"]'.encode()
+    assert kjson.dumps_bytes([1, 2], indent=1, separators=(",", ":")) == b"[\n 1,\n 2\n]"
+
+
 def test_dumps_non_str_keys():
     assert kjson.dumps({1: "a"}) == '{"1": "a"}'
     assert kjson.dumps({-5: 0}) == '{"-5": 0}'
