@@ -10,7 +10,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "system"))
 sys.path.insert(0, os.path.join(REPO, "tools", "bench"))
-from qemu_console import Kernel  # noqa: E402
+from qemu_console import Kernel, free_port  # noqa: E402
 import micro  # noqa: E402
 
 BOOTS = 5
@@ -114,15 +114,6 @@ http {
     }
 }
 """
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wrk(url, connections):

@@ -16,6 +16,16 @@ ISO = os.path.join(REPO, "build", "qenex.iso")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now (for QEMU's hostfwd)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 class Kernel:
     """One QEMU process; `cmd` types a console command and returns its output."""
 

@@ -12,15 +12,7 @@ import time
 
 import pytest
 
-from qemu_console import Kernel
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from qemu_console import Kernel, free_port
 
 
 @pytest.fixture(scope="module")

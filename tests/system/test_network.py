@@ -1,20 +1,11 @@
 # virtio-net + lwIP in the booted kernel: DHCP from QEMU's user network, the network command and
 # component. (The HTTP API over this network has its own tests.)
 import re
-import socket
 import time
 
 import pytest
 
-from qemu_console import Kernel
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from qemu_console import Kernel, free_port
 
 
 @pytest.fixture(scope="module")
