@@ -63,7 +63,7 @@ if [ ! -f "$mp_dir/.ok-$mp_sha" ]; then
   touch "$mp_dir/.ok-$mp_sha"
 fi
 
-# --- Debian source packages (libm and string functions from musl; lwIP) --------------------------------------------------
+# --- Debian source packages (libm and string functions from musl; lwIP; BearSSL) --------------------------------------------------
 # A private apt configuration with a deb-src entry: the system's apt files are not touched.
 fetch_debian_source() { # name version file sha256
   local name=$1 ver=$2 file=$3 sha=$4 dir="$tp/$1"
@@ -87,5 +87,7 @@ fetch_debian_source musl 1.2.3-1 musl_1.2.3.orig.tar.gz \
   7d5b0b6062521e4627e099e4c9dc8248d32a30285e959b7eecaa780cf8cfd4a4
 fetch_debian_source lwip 2.1.3+dfsg1-2 lwip_2.1.3+dfsg1.orig.tar.xz \
   0a8276d09fc4e97bbba2f953d74af2388fc2195ea156be9d7589e297a68fde24
+fetch_debian_source bearssl 0.6+dfsg.1-3 bearssl_0.6+dfsg.1.orig.tar.xz \
+  102a625bd8f6155260867a50c508df8d8c3f796985dd744df1a68e5cd1a79004
 
 echo "deps: ok"
