@@ -11,7 +11,7 @@ mkdir -p "$tp"
 # --- Debian packages (tools) ---------------------------------------------------------------
 apt_pkgs="qemu-system-x86 grub-pc-bin grub-common xorriso mtools gcc make binutils dpkg-dev curl"
 # `deps.sh bench`: the load generator and the baseline server of make bench too.
-[ "${1:-}" = "bench" ] && apt_pkgs="$apt_pkgs wrk nginx-light"
+[ "${1:-}" = "bench" ] && apt_pkgs="$apt_pkgs wrk nginx-light postgresql-15"
 missing=""
 for p in $apt_pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
