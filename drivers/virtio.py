@@ -43,7 +43,10 @@ class Hardware:
 class Transport:
     """One virtio device on PCI: find its structures, reset, negotiate, set up queues."""
 
-    def __init__(self, fn, hw):
+    def __init__(self, fn, hw, intx=False):
+        """`intx`: the driver takes the device's legacy interrupt (and must read the ISR to
+        lower it). Off, the device's INTx is disabled in PCI: a polled device sharing the line
+        with an interrupt-driven one would otherwise keep the shared line asserted."""
         self.fn = fn
         self.hw = hw
         self.common = self.notify = self.isr = self.device_cfg = None
@@ -73,7 +76,7 @@ class Transport:
         if missing:
             raise VirtioError("%s: not a virtio 1.x modern device (no %s configuration)"
                               % (fn.address, "/".join(missing)))
-        fn.enable(memory=True, bus_master=True, intx=True)
+        fn.enable(memory=True, bus_master=True, intx=intx)
 
     def r(self, off, width):
         return self.hw.read(self.common + off, width)

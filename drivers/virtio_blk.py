@@ -34,7 +34,7 @@ class VirtioBlk:
     def __init__(self, fn, hw, sched):
         self.fn = fn
         self.sched = sched
-        self.t = virtio.Transport(fn, hw)
+        self.t = virtio.Transport(fn, hw, intx=True)
         self.features = self.t.negotiate((1 << F_FLUSH) | (1 << F_BLK_SIZE) | (1 << F_RO) |
                                          (1 << F_SEG_MAX) | (1 << F_SIZE_MAX))
         if not self.features & (1 << F_FLUSH):
