@@ -262,6 +262,7 @@ class FaultDisk:
             raise PowerCut("power cut during a flush")
         media = self.media.data
         for p in ready:
-            media[p.lba * BLOCK:p.lba * BLOCK + len(p.data)] = p.data
-            self.pending.remove(p)
+            if p in self.pending:       # a concurrent flush may have retired it already
+                media[p.lba * BLOCK:p.lba * BLOCK + len(p.data)] = p.data
+                self.pending.remove(p)
         self.flushes += 1

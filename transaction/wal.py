@@ -36,6 +36,7 @@ _FIELDS = "<BBHIIQQQII"  # at 4: version, type, flags, key id, payload length, s
 MAX_QUEUE = 8190               # records waiting for the committer, at most
 MAX_QUEUE_BYTES = 8 << 20      # their log bytes, at most (a single record is always let in)
 READ_CHUNK = 128 * 1024        # recovery reads the log this much at a time
+ZERO_BLOCK = bytes(BLOCK)
 
 
 class DiskFull(LedgerError):
@@ -264,7 +265,10 @@ class Wal:
             self._wake()
             return
         start = self.pos
-        buf = bytearray(end - start)
+        # One zero block after the last record (unless that is a segment start): the end of the
+        # log always reads as zeros or an old header, so anything else there is a torn write.
+        tail = BLOCK if end % sb.seg_size else 0
+        buf = bytearray(end - start + tail)
         seq = self.seq
         chain = self.chain
         first = seq + 1
@@ -418,11 +422,16 @@ async def scan(dev, sb, start, on_record, stop_seq=None):
         h = parse_header(buf, off)
         bad = None
         if h is None:
-            bad = "no intact record header" if buf[off:off + 4] == MAGIC else "no record"
+            if buf[off:off + 4] == MAGIC:
+                bad = "no intact record header"
+            elif buf[off:off + BLOCK] == ZERO_BLOCK:
+                bad = "no record"
+            else:
+                bad = "garbage where a record or the zeroed end was due"
         else:
             kind = _classify(sb, h, pos)
             if kind == "misplaced":
-                raise _corrupt(sb, pos, seq + 1, "record of position %d, sequence %d found here"
+                raise _corrupt(sb, pos, seq + 1, "misplaced record (of position %d, sequence %d)"
                                % (h.pos, h.seq))
             if kind != "here":
                 bad = "no record (%s data)" % kind
@@ -446,8 +455,7 @@ async def scan(dev, sb, start, on_record, stop_seq=None):
             if verdict[0] == "corrupt":
                 raise _corrupt(sb, pos, seq + 1, "%s, but %s" % (bad, verdict[1]))
             out["dropped"] = verdict[1]
-            if verdict[1] or bad == "no intact record header" or \
-                    bad == "payload checksum mismatch":
+            if verdict[1] or bad[0:9] != "no record":
                 out["end"] = END_TORN
                 out["cut"] = pos
             out["reason"] = bad
