@@ -54,7 +54,7 @@ class CorruptionError(LedgerError):
     and for the WAL the segment, byte offset in it, logical position and sequence number."""
 
     def __init__(self, message, area="wal", segment=None, offset=None, pos=None, seq=None):
-        LedgerError.__init__(self, message)
+        super().__init__(message)
         self.message = message
         self.area = area
         self.segment = segment
