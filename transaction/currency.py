@@ -1,0 +1,129 @@
+"""Currencies of the ledger (ISO 4217) and exact amounts in minor units.
+
+    exponent("USD") -> 2, exponent("JPY") -> 0, exponent("KWD") -> 3
+    parse_amount("1000.00", "USD") -> 100000      # an int count of cents
+    format_amount(100000, "USD") -> "1000.00"
+
+The code table is kernel/config.py's (the one `aml_currency` is checked against), and the exact
+conversion is the json module's Decimal.to_minor_units, which never rounds: an amount with more
+significant decimals than the currency has is an error. Trailing zeros beyond them are exact
+and accepted ("1.500" USD is 150 cents), as in banking.toml.
+
+Every error is an AmountError (a ValueError) whose `code` is one of the ledger's result codes:
+currency_invalid, amount_invalid, amount_negative, amount_must_not_be_zero, amount_too_large,
+amount_too_precise. Portable: CPython on the host, MicroPython in the kernel.
+"""
+from kernel import config as _config
+
+try:
+    from kernel.lib import json as _json
+except ImportError:  # in the kernel, kernel/lib/json.py is the top-level json
+    import json as _json
+
+Decimal = _json.Decimal
+
+# Largest amount of one transfer, in minor units (TigerBeetle's amounts are u128; ours stay
+# below 2**63 so that they fit a signed 64-bit integer anywhere they are stored).
+MAX_AMOUNT = (1 << 63) - 1
+
+# ISO 4217 code -> minor-unit digits, from kernel/config.py's table (a dict: one lookup).
+CURRENCIES = {}
+for _code in _config._CURRENCIES:
+    CURRENCIES[_code] = _config.currency_exponent(_code)
+del _code
+
+_MAX_TEXT = 64   # longest amount text looked at (MAX_AMOUNT has 19 digits)
+
+
+class AmountError(ValueError):
+    """A currency or amount that the ledger refuses; `code` is the result code."""
+
+    def __init__(self, code, msg):
+        super().__init__(msg)
+        self.code = code
+
+
+def is_currency(code):
+    """True for an ISO 4217 code of the table (three capitals, e.g. "EUR")."""
+    return type(code) is str and code in CURRENCIES
+
+
+def exponent(code):
+    """Minor-unit digits of the currency: 2 for USD, 0 for JPY, 3 for KWD."""
+    if type(code) is not str or code not in CURRENCIES:
+        raise AmountError("currency_invalid", "unknown ISO 4217 currency code %r" % (code,))
+    return CURRENCIES[code]
+
+
+def _syntax(b):
+    """True if the bytes are digits with at most one '.' between digits (no sign)."""
+    n = len(b)
+    if n == 0:
+        return False
+    dot = -1
+    for i in range(n):
+        c = b[i]
+        if c == 46:
+            if dot >= 0 or i == 0 or i == n - 1:
+                return False
+            dot = i
+        elif not 48 <= c <= 57:
+            return False
+    return True
+
+
+def parse_amount(value, currency, allow_zero=False):
+    """The amount `value` in minor units of `currency` (an int, 0 < amount <= MAX_AMOUNT).
+
+    `value` is a decimal string ("1000.00", "5", "0.5": digits, at most one point between
+    digits; no exponent, no '+', no spaces), a json Decimal (loads_exact) or an int (whole
+    units). More significant decimals than the currency has: amount_too_precise (never
+    rounded). A float is refused (amount_invalid): it is not exact."""
+    places = exponent(currency)
+    if isinstance(value, Decimal):
+        d = value
+    elif type(value) is int:
+        d = Decimal(value)
+    elif type(value) is str:
+        b = value.encode()
+        neg = b[:1] == b"-"
+        if len(b) > _MAX_TEXT or not _syntax(b[1:] if neg else b):
+            raise AmountError("amount_invalid", "expected an amount like \"1000.00\", got %r"
+                              % (value if len(value) <= 40 else value[:40] + "...",))
+        d = Decimal(value)
+    else:
+        raise AmountError("amount_invalid", "expected an amount as a decimal string like "
+                          "\"1000.00\", got %s" % type(value).__name__)
+    if d.coefficient == 0:
+        if allow_zero:
+            return 0
+        raise AmountError("amount_must_not_be_zero", "the amount must not be zero")
+    if d.coefficient < 0:
+        raise AmountError("amount_negative", "the amount must not be negative: %s" % d)
+    # Bound the size before building the int: MAX_AMOUNT has 19 digits.
+    if d.exponent + places > 19 or len("%d" % d.coefficient) + d.exponent + places > 19:
+        raise AmountError("amount_too_large", "the amount %s %s is too large (at most %s)"
+                          % (d, currency, format_amount(MAX_AMOUNT, currency)))
+    if d.exponent + places < 0:
+        raise AmountError("amount_too_precise", "%s has more than %d decimal place%s for %s"
+                          % (d, places, "" if places == 1 else "s", currency))
+    units = d.to_minor_units(places)
+    if units > MAX_AMOUNT:
+        raise AmountError("amount_too_large", "the amount %s %s is too large (at most %s)"
+                          % (d, currency, format_amount(MAX_AMOUNT, currency)))
+    return units
+
+
+def format_amount(units, currency):
+    """Minor units as a decimal string with the currency's digits: 100000 USD -> "1000.00",
+    5 JPY -> "5", -1 USD -> "-0.01"."""
+    places = exponent(currency)
+    if type(units) is not int:
+        raise TypeError("format_amount needs an int of minor units")
+    sign = "-" if units < 0 else ""
+    units = -units if units < 0 else units
+    if places == 0:
+        return sign + "%d" % units
+    d = 10 ** places
+    frac = "%d" % (units % d)
+    return "%s%d.%s%s" % (sign, units // d, "0" * (places - len(frac)), frac)
