@@ -44,6 +44,13 @@ class Rng:
         return self.next() % n
 
 
+def _put(buf, off, data):
+    """buf[off:off+len(data)] = data in O(len(data)) on MicroPython too (its slice assignment
+    moves the whole rest of the buffer otherwise)."""
+    n = len(data)
+    memoryview(buf)[off:off + n][0:n] = data
+
+
 async def _pause(sched, latency_us):
     if sched is None:
         return
@@ -79,7 +86,7 @@ class MemDisk:
     async def write(self, lba, data):
         n = check_whole_blocks(data)
         check_range(lba, n, self.capacity)
-        self.data[lba * BLOCK:(lba + n) * BLOCK] = data
+        _put(self.data, lba * BLOCK, data)
         self.writes += 1
         self.bytes_written += len(data)
         await _pause(self.sched, self.latency_us)
@@ -143,10 +150,10 @@ class FaultDisk:
                     continue
                 at = (p.lba + i) * BLOCK
                 if r == 1:
-                    media[at:at + BLOCK] = p.data[i * BLOCK:(i + 1) * BLOCK]
+                    _put(media, at, p.data[i * BLOCK:(i + 1) * BLOCK])
                 else:
                     cut = 1 + rng.below(BLOCK - 1)
-                    media[at:at + cut] = p.data[i * BLOCK:i * BLOCK + cut]
+                    _put(media, at, p.data[i * BLOCK:i * BLOCK + cut])
                     self.torn_blocks += 1
         self.pending = []
         self.powered = False
@@ -178,7 +185,7 @@ class FaultDisk:
         if data is None:
             data = bytes(count * BLOCK)
         assert len(data) == count * BLOCK
-        self.media.data[lba * BLOCK:(lba + count) * BLOCK] = data
+        _put(self.media.data, lba * BLOCK, data)
 
     def fail_next(self, op, after=0):
         """The next `op` ("read", "write", "flush") after `after` successful ones fails."""
@@ -227,8 +234,7 @@ class FaultDisk:
                 continue
             lo = p.lba if p.lba > lba else lba
             hi = pend if pend < end else end
-            out[(lo - lba) * BLOCK:(hi - lba) * BLOCK] = \
-                p.data[(lo - p.lba) * BLOCK:(hi - p.lba) * BLOCK]
+            _put(out, (lo - lba) * BLOCK, p.data[(lo - p.lba) * BLOCK:(hi - p.lba) * BLOCK])
         return bytes(out)
 
     async def write(self, lba, data):
@@ -263,6 +269,6 @@ class FaultDisk:
         media = self.media.data
         for p in ready:
             if p in self.pending:       # a concurrent flush may have retired it already
-                media[p.lba * BLOCK:p.lba * BLOCK + len(p.data)] = p.data
+                _put(media, p.lba * BLOCK, p.data)
                 self.pending.remove(p)
         self.flushes += 1

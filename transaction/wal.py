@@ -32,6 +32,7 @@ T_PAD = 2
 F_ENCRYPTED = 1         # reserved: a later format version encrypts payloads (AES-256-GCM)
 _FIELDS = "<BBHIIQQQII"  # at 4: version, type, flags, key id, payload length, seq, pos,
 #                              group first seq, group count, payload crc
+_PACK = "<4sBBHIIQQQII16s32s"  # bytes 0..96: magic, _FIELDS, log id, previous chain value
 
 MAX_QUEUE = 8190               # records waiting for the committer, at most
 MAX_QUEUE_BYTES = 8 << 20      # their log bytes, at most (a single record is always let in)
@@ -58,19 +59,24 @@ def record_size(payload_len):
     return (HEADER + payload_len + BLOCK - 1) // BLOCK * BLOCK
 
 
+def copy_into(mv, off, data):
+    """mv[off:off+len(data)] = data, in time proportional to len(data): MicroPython's slice
+    assignment also moves everything after the slice (onto itself), so assign to a view that
+    ends where the data ends."""
+    n = len(data)
+    mv[off:off + n][0:n] = data
+
+
 def pack_record(buf, off, typ, seq, pos, group_first, group_count, log_id, prev_chain,
                 payload):
     """Write a record into `buf` (a zeroed bytearray) at `off`; return its chain value."""
     n = len(payload)
     crc = binascii.crc32(payload, 0) & 0xFFFFFFFF
-    buf[off:off + 4] = MAGIC
-    struct.pack_into(_FIELDS, buf, off + 4, VERSION, typ, 0, 0, n, seq, pos, group_first,
-                     group_count, crc)
-    buf[off + 48:off + 64] = log_id
-    buf[off + 64:off + 96] = prev_chain
-    if n:
-        buf[off + HEADER:off + HEADER + n] = payload
+    struct.pack_into(_PACK, buf, off, MAGIC, VERSION, typ, 0, 0, n, seq, pos, group_first,
+                     group_count, crc, log_id, prev_chain)
     mv = memoryview(buf)
+    if n:
+        copy_into(mv, off + HEADER, payload)
     struct.pack_into("<I", buf, off + HASHED, binascii.crc32(mv[off:off + HASHED], 0) & 0xFFFFFFFF)
     h = hashlib.sha256(mv[off:off + HASHED])
     if n:
