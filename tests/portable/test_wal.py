@@ -527,3 +527,97 @@ def test_format_rejects_small_disk_and_bad_segment():
     assert "too small" in run(s, main(100, CFG))
     assert "segment size" in run(s, main(4096, {"transaction": {"wal_segment_size": 5000}}))
     assert run(s, main(BLOCKS, CFG)) == "formatted"
+
+
+def test_device_full_fails_the_log_and_keeps_what_was_committed():
+    s = sched()
+    d = disk(s)
+
+    async def main():
+        store = await fresh(d, s)
+        for i in range(4):
+            await store.append(payload(i))
+        d.set_full(store.sb.lba(store.wal.pos) + 1)     # the next group's second block
+        try:
+            await store.append(payload(9, 2000))
+            return "no error"
+        except walmod.WalFailed as e:
+            return str(e)
+
+    msg = run(s, main())
+    assert "DeviceFull" in msg
+    d.restart()
+    snap, payloads, report = run(s, recovery.recover(d, CFG))
+    assert payloads == [payload(i) for i in range(4)]
+
+
+def test_read_error_during_recovery_is_an_io_error_not_corruption():
+    s = sched()
+    d = disk(s)
+
+    async def main():
+        store = await fresh(d, s)
+        await store.append(b"x")
+
+    run(s, main())
+    d.fail_next("read", after=5)
+    try:
+        run(s, recovery.recover(d, CFG))
+        assert False, "no error"
+    except CorruptionError:
+        assert False, "an I/O error reported as corruption"
+    except OSError as e:
+        assert "injected read error" in str(e)
+    snap, payloads, report = run(s, recovery.recover(d, CFG))
+    assert payloads == [b"x"]
+
+
+def test_faultdisk_tears_inside_a_block_and_is_deterministic():
+    def torn(seed):
+        s = sched()
+        d = FaultDisk(MemDisk(16), seed=seed, sched=s, mode="tear")
+
+        async def main():
+            await d.write(0, bytes([0xAB]) * (8 * BLOCK))
+            d.power_cut()
+
+        run(s, main())
+        return d.durable(0, 8), d.torn_blocks
+
+    a, na = torn(3)
+    b, nb = torn(3)
+    assert a == b and na == nb                 # the same seed, the same damage
+    c, nc = torn(4)
+    assert a != c
+    for data, n in ((a, na), (c, nc)):
+        partial = 0
+        for i in range(8):
+            blk = data[i * BLOCK:(i + 1) * BLOCK]
+            k = blk.count(b"\xab")
+            if 0 < k < BLOCK:
+                partial += 1
+                assert blk[:k] == bytes([0xAB]) * k    # a prefix of the block is new
+        assert partial == n
+
+
+def test_faultdisk_write_is_durable_only_after_flush():
+    s = sched()
+    d = FaultDisk(MemDisk(16), sched=s)
+
+    async def main():
+        await d.write(1, bytes([7]) * BLOCK)
+        assert await d.read(1, 1) == bytes([7]) * BLOCK    # the cache answers reads
+        assert d.durable(1, 1) == bytes(BLOCK)
+        await d.flush()
+        assert d.durable(1, 1) == bytes([7]) * BLOCK
+        await d.write(2, bytes([8]) * BLOCK)
+        d.power_cut()
+        try:
+            await d.read(1, 1)
+            return "no error"
+        except OSError:
+            pass
+        d.restart()
+        return await d.read(1, 2)
+
+    assert run(s, main()) == bytes([7]) * BLOCK + bytes(BLOCK)
