@@ -68,6 +68,7 @@ async def format(dev, cfg, log_id=None, wal_segments=None, checkpoint_blocks=Non
     zero = bytes(BLOCK)
     for lba in copy_lbas(dev.capacity):
         await dev.write(lba, zero)
+    await dev.write(sb.wal_lba, zero)      # the (empty) log ends in zeros, not old bytes
     await dev.flush()
     await write_superblock(dev, sb)
     return sb

@@ -201,6 +201,12 @@ class Wal:
         try:
             while self.queue and self.failed is None:
                 await self._commit_group()
+        except BaseException as e:
+            # Cancelled or a bug: fail the queued appends rather than leave them waiting. (A
+            # committer cancelled before its first step runs no code at all: do not do that.)
+            if self.failed is None:
+                self.failed = "the committer stopped: %s %s" % (type(e).__name__, e)
+            raise
         finally:
             self.committing = False
             if self.failed is not None:

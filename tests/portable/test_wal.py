@@ -621,3 +621,41 @@ def test_faultdisk_write_is_durable_only_after_flush():
         return await d.read(1, 2)
 
     assert run(s, main()) == bytes([7]) * BLOCK + bytes(BLOCK)
+
+
+def test_cancelled_committer_fails_its_appends_instead_of_hanging():
+    s = sched()
+    d = disk(s)
+
+    async def main():
+        store = await fresh(d, s)
+        await store.append(b"kept")
+
+        async def one():
+            try:
+                await store.append(b"lost")
+                return "appended"
+            except walmod.WalFailed as e:
+                return str(e)
+
+        t = s.spawn(one())
+        committer = None
+        while committer is None or not committer.started:
+            await s.yield_now()      # the appender queues its record, the committer starts
+            for task in s.tasks():
+                if task.name == "wal-commit":
+                    committer = task
+        assert committer.cancel()    # while its write or flush is in flight
+        await t.wait()
+        return t.result
+
+    assert "committer stopped" in run(s, main())
+
+
+def test_fresh_disk_with_old_bytes_recovers_as_a_clean_empty_log():
+    s = sched()
+    d = disk(s)
+    d.corrupt(0, BLOCKS, bytes([0x5A]) * (BLOCKS * BLOCK))
+    sb = run(s, recovery.format(d, CFG, log_id=LOG_ID, **SMALL))
+    snap, payloads, report = run(s, recovery.recover(d, CFG))
+    assert snap is None and payloads == [] and report["end"] == "end" and report["torn"] is None
