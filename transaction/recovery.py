@@ -24,6 +24,7 @@ __all__ = ("format", "recover", "open_store", "Store", "CorruptionError", "NotFo
            "CheckpointTooLarge")
 
 CLEAR_CHUNK = 256 * 1024
+READ_PIECE = 256 * 1024
 _id_counter = [0]
 
 
@@ -79,12 +80,25 @@ async def read_checkpoint(dev, sb):
     if sb.ckpt_area == NO_AREA:
         return None
     n = sb.ckpt_len
-    data = b""
-    if n:
-        data = await dev.read(sb.ckpt_lba[sb.ckpt_area], (n + BLOCK - 1) // BLOCK)
-        if len(data) != n:
-            data = data[:n]
-    if hashlib.sha256(data).digest() != sb.ckpt_hash:
+    lba = sb.ckpt_lba[sb.ckpt_area]
+    blocks = (n + BLOCK - 1) // BLOCK
+    # In pieces: a driver may copy each chunk of one big read into place with a slice store,
+    # which MicroPython makes cost the whole rest of the buffer.
+    parts = []
+    h = hashlib.sha256()
+    done = 0
+    while done < blocks:
+        k = blocks - done
+        if k > READ_PIECE // BLOCK:
+            k = READ_PIECE // BLOCK
+        part = await dev.read(lba + done, k)
+        if (done + k) * BLOCK > n:
+            part = part[:n - done * BLOCK]
+        h.update(part)
+        parts.append(part)
+        done += k
+    data = b"".join(parts)
+    if h.digest() != sb.ckpt_hash:
         raise CorruptionError("checkpoint area %d (LBA %d, %d bytes, sequence %d) fails its "
                               "SHA-256" % (sb.ckpt_area, sb.ckpt_lba[sb.ckpt_area], n,
                                            sb.ckpt_seq), area="checkpoint", seq=sb.ckpt_seq)

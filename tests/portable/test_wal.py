@@ -659,3 +659,19 @@ def test_fresh_disk_with_old_bytes_recovers_as_a_clean_empty_log():
     sb = run(s, recovery.format(d, CFG, log_id=LOG_ID, **SMALL))
     snap, payloads, report = run(s, recovery.recover(d, CFG))
     assert snap is None and payloads == [] and report["end"] == "end" and report["torn"] is None
+
+
+def test_checkpoint_larger_than_a_read_piece_round_trips():
+    s = sched()
+    d = disk(s, blocks=4096)
+    snap = bytes(range(256)) * 1500 + b"end"      # 384003 bytes: two pieces and a tail
+
+    async def main():
+        store = await fresh(d, s, geometry={"wal_segments": 6, "checkpoint_blocks": 800})
+        await store.append(b"a")
+        await store.checkpoint(snap)
+        await store.append(b"b")
+
+    run(s, main())
+    got, payloads, report = run(s, recovery.recover(d, CFG))
+    assert got == snap and payloads == [b"b"]
