@@ -73,11 +73,13 @@ class SnapshotError(ValueError):
     """Bytes that are not a snapshot this version can restore."""
 
 
-def _linked(ev):
+def _linked(ev, valid):
+    """True if the event has the linked flag among valid flags (an event whose flags are not
+    valid fails on them and is not linked to the next)."""
     if type(ev) is not dict:
         return False
     f = ev.get("flags")
-    return type(f) is int and f & LINKED != 0
+    return type(f) is int and f & LINKED != 0 and f >= 0 and not f & ~valid
 
 
 def _unknown_field(ev, known):
@@ -267,6 +269,7 @@ class Ledger:
         one = self._transfer if transfers_op else self._account
         undo_one = self._undo_transfer if transfers_op else self._undo_account
         fast = self._fast and transfers_op
+        valid_flags = TRANSFER_FLAGS if transfers_op else ACCOUNT_FLAGS
         ids = ID_CHARS
         max_amount = MAX_AMOUNT
         max_balance = MAX_BALANCE
@@ -282,7 +285,7 @@ class Ledger:
             if skip:
                 results[i] = (i, LINKED_EVENT_FAILED, None)
                 rejected += 1
-                skip = _linked(ev)
+                skip = _linked(ev, valid_flags)
                 continue
             ts = base + i
             rec = None
@@ -355,7 +358,7 @@ class Ledger:
                                 continue
                             linked = True
             if rec is None:
-                linked = _linked(ev)
+                linked = _linked(ev, valid_flags)
                 if linked and i == last:
                     code, field = LINKED_EVENT_CHAIN_OPEN, None
                 else:
