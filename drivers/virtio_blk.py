@@ -81,7 +81,10 @@ class VirtioBlk:
         bufs = [(slot.phys, HEADER, False)]
         if nbytes:
             if data is not None:
-                slot.data[:nbytes] = data
+                # Through a view that ends where the data ends: MicroPython's slice store moves
+                # everything after the slice (a full 64 KiB buffer per request otherwise).
+                dst = slot.data[:nbytes]
+                dst[:] = data
             bufs.append((slot.data_phys, nbytes, kind == T_IN))
         bufs.append((slot.phys + HEADER, 1, True))
         slot.done = False
@@ -113,7 +116,8 @@ class VirtioBlk:
                 pos += n
             slot, at, n = pending.pop(0)
             await self._wait(slot, "read")
-            out[at * BLOCK:(at + n) * BLOCK] = slot.data[:n * BLOCK]
+            dst = memoryview(out)[at * BLOCK:(at + n) * BLOCK]  # see _submit: no tail to move
+            dst[:] = slot.data[:n * BLOCK]
             self.idle_slots.append(slot)
         self.stats["reads"] += 1
         self.stats["bytes_read"] += len(out)
