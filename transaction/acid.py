@@ -14,6 +14,11 @@ Portable: CPython on the host, MicroPython in the kernel.
 """
 from transaction.currency import CURRENCIES, MAX_AMOUNT
 
+try:
+    from _crypto import crc32 as _hash  # the kernel: 32 well-mixed bits, computed in C
+except ImportError:
+    _hash = hash                         # CPython
+
 # ---- limits -----------------------------------------------------------------------------------
 MAX_BATCH = 8190                 # events per request (TigerBeetle's batch size)
 ID_MAX = 64                      # characters of an id
@@ -118,13 +123,15 @@ TRANSFER_FIELDS = ("id", "debit_account_id", "credit_account_id", "amount", "cur
 # ---- record layouts ---------------------------------------------------------------------------
 # An account is a list (its balances change in place):
 #   [id, currency, debits_pending, debits_posted, credits_pending, credits_posted, flags,
-#    user_data, timestamp, transfers (its own, oldest first), creation flags, batch mark]
+#    user_data, timestamp, transfers (its own, oldest first), creation flags, batch mark,
+#    number (its position in creation order)]
 # A transfer is a tuple (immutable):
 #   (id, debit_account_id, credit_account_id, amount, currency, pending_id, timeout,
 #    reference, user_data, flags, timestamp)
 # For a post or void the accounts, currency and amount are the resolved ones (amount: what was
 # posted; a void's is the pending amount, none of which moves to posted).
-A_ID, A_CUR, A_DPE, A_DPO, A_CPE, A_CPO, A_FLAGS, A_UD, A_TS, A_LOG, A_CFLAGS, A_MARK = range(12)
+(A_ID, A_CUR, A_DPE, A_DPO, A_CPE, A_CPO, A_FLAGS, A_UD, A_TS, A_LOG, A_CFLAGS, A_MARK,
+ A_NUM) = range(13)
 T_ID, T_DR, T_CR, T_AMT, T_CUR, T_PID, T_TIMEOUT, T_REF, T_UD, T_FLAGS, T_TS = range(11)
 
 
@@ -197,46 +204,128 @@ def check_batch(touched):
                                    "(pending %d)" % (cur, s[1], s[0]))
 
 
-def verify(accounts, log, pending, references):
-    """Recompute every balance from the stored transfers and check all invariants.
+class Index:
+    """A map with str keys that stays fast when large on MicroPython.
 
-    accounts: id -> account; log: every transfer, oldest first; pending: pending transfer id ->
-    state; references: reference -> transfer. Returns the problems found (strs; empty if
-    none)."""
+    MicroPython's dict is an open-addressing table with linear probing that grows only when it
+    is completely full, and its str hashes have 16 bits: a dict of tens of thousands of ids
+    probes thousands of slots for every key it does not hold (measured: ~1 ms per insert at 40k
+    transfers in the kernel). An Index is a list of small dicts (about LOAD keys each on
+    average) picked by a 32-bit hash (crc32 in the kernel, hash() on CPython), and it grows by
+    doubling that list. `bucket(key)` gives the dict a key lives in, for inline use on hot
+    paths; `reserve(n)` before adding up to n keys with `add` (which never regrows, so buckets
+    held by a caller stay valid). Iteration order is unspecified (it differs between CPython
+    and MicroPython): nothing whose result must be deterministic may depend on it."""
+
+    LOAD = 4
+
+    def __init__(self):
+        self.n = 0
+        self.mask = 15
+        self.buckets = [{} for _ in range(16)]
+
+    def reserve(self, extra):
+        """Make room for `extra` more keys at the target load (regrows: buckets change)."""
+        need = self.n + extra
+        size = self.mask + 1
+        if need <= self.LOAD * size:
+            return
+        while need > self.LOAD * size:
+            size *= 2
+        old = self.buckets
+        new = [{} for _ in range(size)]
+        mask = size - 1
+        h = _hash
+        for b in old:
+            for k in b:
+                new[h(k) & mask][k] = b[k]
+        self.buckets = new
+        self.mask = mask
+
+    def bucket(self, key):
+        return self.buckets[_hash(key) & self.mask]
+
+    def get(self, key, default=None):
+        return self.buckets[_hash(key) & self.mask].get(key, default)
+
+    def __contains__(self, key):
+        return key in self.buckets[_hash(key) & self.mask]
+
+    def add(self, key, value):
+        """Set key (absent or present) without regrowing."""
+        b = self.buckets[_hash(key) & self.mask]
+        if key not in b:
+            self.n += 1
+        b[key] = value
+
+    def put(self, key, value):
+        """Set key, regrowing when the index is past its load."""
+        if self.n >= self.LOAD * (self.mask + 1):
+            self.reserve(1)
+        self.add(key, value)
+
+    def pop(self, key):
+        v = self.buckets[_hash(key) & self.mask].pop(key)
+        self.n -= 1
+        return v
+
+    def __len__(self):
+        return self.n
+
+    def items(self):
+        for b in self.buckets:
+            for k in b:
+                yield k, b[k]
+
+
+def verify(order, accounts, log, transfers, pending, references):
+    """Recompute every balance from the stored transfers and check every invariant and index.
+
+    order: the accounts (lists) in creation order; accounts: Index id -> account; log: every
+    transfer, oldest first; transfers: Index id -> transfer; pending: Index pending transfer id
+    -> state; references: Index reference -> transfer. Returns the problems found (strs, empty
+    if none)."""
     problems = []
-    bal = {}
-    for aid in accounts:
-        a = accounts[aid]
-        if a[A_ID] != aid:
-            problems.append("account %s stored under %s" % (a[A_ID], aid))
+    work = Index()  # account id -> [debits_pending, debits_posted, credits_pending,
+    work.reserve(len(order))  # credits_posted, transfers of it seen] recomputed
+    last = -1
+    for i in range(len(order)):
+        a = order[i]
+        aid = a[A_ID]
+        if a[A_NUM] != i:
+            problems.append("account %s: number %r, position %d" % (aid, a[A_NUM], i))
+        if accounts.get(aid) is not a or aid in work:
+            problems.append("account %s: not indexed, or stored twice" % aid)
         if a[A_CUR] not in CURRENCIES:
             problems.append("account %s: unknown currency %r" % (aid, a[A_CUR]))
-        bal[aid] = [0, 0, 0, 0]
-    by_id = {}
-    own = {}  # account id -> number of its transfers seen
-    resolved = {}  # pending id -> the post or void that resolved it
-    last_ts = -1
-    closers = {}  # account id -> the closing pending transfer in force
+        if a[A_TS] <= last:
+            problems.append("account %s: timestamps out of order" % aid)
+        last = a[A_TS]
+        work.put(aid, [0, 0, 0, 0, 0])
+    if len(accounts) != len(order):
+        problems.append("%d accounts indexed, %d stored" % (len(accounts), len(order)))
+    resolved = Index()  # pending id -> the post or void that resolved it
+    closers = Index()   # account id -> the closing pending transfer in force
+    last = -1
     for t in log:
         tid = t[T_ID]
-        if t[T_TS] <= last_ts:
+        if t[T_TS] <= last:
             problems.append("transfer %s: timestamps out of order" % tid)
-        last_ts = t[T_TS]
-        if tid in by_id:
-            problems.append("transfer %s stored twice" % tid)
-        by_id[tid] = t
-        d = bal.get(t[T_DR])
-        c = bal.get(t[T_CR])
+        last = t[T_TS]
+        if transfers.get(tid) is not t:
+            problems.append("transfer %s: not indexed, or stored twice" % tid)
+        d = work.get(t[T_DR])
+        c = work.get(t[T_CR])
         if d is None or c is None or t[T_DR] == t[T_CR]:
             problems.append("transfer %s: bad accounts" % tid)
             continue
-        for aid in (t[T_DR], t[T_CR]):
-            log_a = accounts[aid][A_LOG]
-            k = own.get(aid, 0)
-            if k >= len(log_a) or log_a[k] is not t:
+        for aid, w in ((t[T_DR], d), (t[T_CR], c)):
+            a = accounts.get(aid)
+            k = w[4]
+            if k >= len(a[A_LOG]) or a[A_LOG][k] is not t:
                 problems.append("transfer %s missing from the transfers of %s" % (tid, aid))
-            own[aid] = k + 1
-            if accounts[aid][A_CUR] != t[T_CUR]:
+            w[4] = k + 1
+            if a[A_CUR] != t[T_CUR]:
                 problems.append("transfer %s: currency differs from account %s" % (tid, aid))
         amt = t[T_AMT]
         f = t[T_FLAGS]
@@ -252,18 +341,18 @@ def verify(accounts, log, pending, references):
                 c[2] += amt
             if state == STATE_PENDING or state == STATE_POSTED:
                 if f & CLOSING_DEBIT:
-                    closers[t[T_DR]] = tid
+                    closers.put(t[T_DR], tid)
                 if f & CLOSING_CREDIT:
-                    closers[t[T_CR]] = tid
+                    closers.put(t[T_CR], tid)
         elif f & (POST_PENDING_TRANSFER | VOID_PENDING_TRANSFER):
             pid = t[T_PID]
-            p = by_id.get(pid)
-            if p is None or not p[T_FLAGS] & PENDING:
+            p = transfers.get(pid) if type(pid) is str else None
+            if p is None or not p[T_FLAGS] & PENDING or p[T_TS] >= t[T_TS]:
                 problems.append("transfer %s resolves %s, not an earlier pending" % (tid, pid))
                 continue
             if pid in resolved:
                 problems.append("pending transfer %s resolved twice" % pid)
-            resolved[pid] = t
+            resolved.put(pid, t)
             if p[T_DR] != t[T_DR] or p[T_CR] != t[T_CR]:
                 problems.append("transfer %s: accounts differ from its pending" % tid)
             if f & POST_PENDING_TRANSFER:
@@ -283,26 +372,27 @@ def verify(accounts, log, pending, references):
         ref = t[T_REF]
         if ref is not None and references.get(ref) is not t:
             problems.append("transfer %s: reference %r not indexed" % (tid, ref))
-    for pid in pending:
-        p = by_id.get(pid)
+    if len(transfers) != len(log):
+        problems.append("%d transfers indexed, %d stored" % (len(transfers), len(log)))
+    for pid, state in pending.items():
+        p = transfers.get(pid)
         if p is None or not p[T_FLAGS] & PENDING:
             problems.append("pending state for %s, which is not a pending transfer" % pid)
-        elif pending[pid] in (STATE_POSTED, STATE_VOIDED) and pid not in resolved:
+        elif (state == STATE_POSTED or state == STATE_VOIDED) and pid not in resolved:
             problems.append("pending transfer %s %s without a transfer that did it" %
-                            (pid, STATE_NAMES[pending[pid]]))
-    for ref in references:
-        t = references[ref]
-        if by_id.get(t[T_ID]) is not t or t[T_REF] != ref:
+                            (pid, STATE_NAMES[state]))
+    for ref, t in references.items():
+        if transfers.get(t[T_ID]) is not t or t[T_REF] != ref:
             problems.append("reference %r points at a transfer that does not have it" % ref)
     sums = {}
-    for aid in accounts:
-        a = accounts[aid]
-        if own.get(aid, 0) != len(a[A_LOG]):
+    for a in order:
+        aid = a[A_ID]
+        w = work.get(aid)
+        if w[4] != len(a[A_LOG]):
             problems.append("account %s lists transfers that are not stored" % aid)
-        b = bal[aid]
-        if [a[A_DPE], a[A_DPO], a[A_CPE], a[A_CPO]] != b:
-            problems.append("account %s: balances %r, the transfers give %r" %
-                            (aid, [a[A_DPE], a[A_DPO], a[A_CPE], a[A_CPO]], b))
+        have = [a[A_DPE], a[A_DPO], a[A_CPE], a[A_CPO]]
+        if have != w[:4]:
+            problems.append("account %s: balances %r, the transfers give %r" % (aid, have, w[:4]))
         p = _limits_problem(a)
         if p is not None:
             problems.append(p)

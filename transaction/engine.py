@@ -17,7 +17,7 @@ on MicroPython. Nothing here reads a clock, a random source or dict iteration or
 from transaction.acid import (
     ACCOUNT_CLOSED, ACCOUNT_FIELDS, ACCOUNT_FLAGS, ACCOUNT_NOT_FOUND, ACCOUNTS_MUST_BE_DIFFERENT,
     AMOUNT_INVALID, AMOUNT_MUST_NOT_BE_ZERO, AMOUNT_NEGATIVE, AMOUNT_TOO_LARGE, A_CFLAGS, A_CPE,
-    A_CPO, A_CUR, A_DPE, A_DPO, A_FLAGS, A_ID, A_LOG, A_MARK, A_TS, A_UD, CLOSED, CLOSING_CREDIT,
+    A_CPO, A_CUR, A_DPE, A_DPO, A_FLAGS, A_ID, A_LOG, A_MARK, A_NUM, A_TS, A_UD, CLOSED, CLOSING_CREDIT,
     CLOSING_DEBIT, CLOSING_TRANSFER_MUST_BE_PENDING, CREDITS_MUST_NOT_EXCEED_DEBITS,
     CURRENCY_INVALID, CURRENCY_MISMATCH, DEBITS_MUST_NOT_EXCEED_CREDITS, EVENT_INVALID,
     EXCEEDS_CREDITS, EXCEEDS_DEBITS, EXCEEDS_PENDING_TRANSFER_AMOUNT, EXISTS,
@@ -31,21 +31,27 @@ from transaction.acid import (
     STATE_EXPIRED, STATE_NAMES, STATE_PENDING, STATE_POSTED, STATE_VOIDED, TIMEOUT_INVALID,
     TIMEOUT_RESERVED_FOR_PENDING_TRANSFER, TRANSFER_FIELDS, TRANSFER_FLAGS, T_AMT, T_CR, T_CUR,
     T_DR, T_FLAGS, T_ID, T_PID, T_REF, T_TIMEOUT, T_TS, T_UD, USER_DATA_INVALID, USER_DATA_MAX,
-    VOID_PENDING_TRANSFER, LedgerStateError, check_batch, valid_id, verify)
+    VOID_PENDING_TRANSFER, Index, LedgerStateError, _hash, check_batch, valid_id, verify)
 from transaction.currency import CURRENCIES, MAX_AMOUNT
-
-try:
-    from kernel.lib import json as _json
-except ImportError:  # in the kernel, kernel/lib/json.py is the top-level json
-    import json as _json
+import binascii
+import struct
 
 CREATE_ACCOUNTS = "create_accounts"
 CREATE_TRANSFERS = "create_transfers"
 PULSE = "pulse"            # no events: only advances time (expires pending transfers)
 OPERATIONS = (CREATE_ACCOUNTS, CREATE_TRANSFERS, PULSE)
 
-SNAPSHOT_FORMAT = "qenex-ledger"
+SNAPSHOT_MAGIC = b"QXLG"
 SNAPSHOT_VERSION = 1
+MAX_TIMESTAMP = (1 << 63) - 1
+# Snapshot records (little-endian; see Ledger.snapshot):
+_HEAD = "<4sHHQQQQQQQII"   # magic, version, 0, ticks/s, last ts, batches, 4 counters, #acc, #tr
+_ACC = "<B3sHQQQQIQI"      # id len, currency, user_data len, 4 balances, flags, ts, cflags
+_TR = "<BBHHIIQIQHB"       # id len, pending_id len, reference len, user_data len, debit and
+#                            credit account numbers, amount, timeout, ts, flags, pending state
+_NONE8 = 0xFF              # length of an absent string
+_NONE16 = 0xFFFF
+_NO_STATE = 0xFF
 
 _RESOLVING = POST_PENDING_TRANSFER | VOID_PENDING_TRANSFER
 _KINDS = PENDING | _RESOLVING
@@ -178,17 +184,17 @@ class Ledger:
     (acid.check_batch; a failure raises LedgerStateError)."""
 
     def __init__(self, ticks_per_second=10 ** 9, check=True):
-        if type(ticks_per_second) is not int or ticks_per_second < 1:
+        if type(ticks_per_second) is not int or not 0 < ticks_per_second <= MAX_TIMESTAMP:
             raise ValueError("ticks_per_second must be a positive int")
         self.ticks_per_second = ticks_per_second
         self.check = check
         self._fast = True          # the inline path for plain transfers (tests turn it off)
-        self._accounts = {}        # id -> account list (acid.A_*)
-        self._account_order = []   # accounts in creation order
-        self._transfers = {}       # id -> transfer tuple (acid.T_*)
+        self._accounts = Index()   # id -> account list (acid.A_*)
+        self._account_order = []   # accounts in creation order (A_NUM is the position)
+        self._transfers = Index()  # id -> transfer tuple (acid.T_*)
         self._log = []             # every transfer in commit (= timestamp) order
-        self._pending = {}         # pending transfer id -> STATE_*
-        self._refs = {}            # reference -> transfer
+        self._pending = Index()    # pending transfer id -> STATE_*
+        self._refs = Index()       # reference -> transfer
         self._expiry = []          # heap of (expires_at, timestamp, id) of pending transfers
         self._last_ts = 0          # the last timestamp given to an event (or a pulse)
         self._batches = 0
@@ -196,6 +202,7 @@ class Ledger:
         self._rejected = 0         # events that returned an error (exists is not one)
         self._exists = 0           # events that returned exists (idempotent retries)
         self._expired = 0          # pending transfers that timed out
+        self._open = 0             # pending transfers not yet resolved
 
     # ---- the mutator ------------------------------------------------------------------------
 
@@ -221,14 +228,20 @@ class Ledger:
         if type(timestamp) is not int or timestamp < 0:
             raise BatchError("the timestamp must be an int >= 0")
         base = timestamp if timestamp > self._last_ts else self._last_ts + 1
+        if base + n > MAX_TIMESTAMP:
+            raise BatchError("timestamp past 2**63")
         self._last_ts = base + n - 1 if n else base
         self._batches += 1
         mark = self._batches
         touched = []
         self._expire(base, touched, mark)
         if op == CREATE_TRANSFERS:
+            self._transfers.reserve(n)
+            self._refs.reserve(n)
+            self._pending.reserve(n)
             results = self._run(events, base, touched, mark, True)
         elif op == CREATE_ACCOUNTS:
+            self._accounts.reserve(n)
             results = self._run(events, base, touched, mark, False)
         else:
             results = []
@@ -262,10 +275,14 @@ class Ledger:
         last = n - 1
         results = [None] * n
         ok = _ok_results(n)
-        accounts = self._accounts
-        transfers = self._transfers
-        refs = self._refs
         log = self._log
+        crc = _hash
+        abk = self._accounts.buckets
+        amask = self._accounts.mask
+        tbk = self._transfers.buckets
+        tmask = self._transfers.mask
+        rbk = self._refs.buckets
+        rmask = self._refs.mask
         one = self._transfer if transfers_op else self._account
         undo_one = self._undo_transfer if transfers_op else self._undo_account
         fast = self._fast and transfers_op
@@ -280,6 +297,7 @@ class Ledger:
         undo = []          # what the open chain has committed, in order
         skip = False       # the chain failed: its remaining events fail unseen
         committed = rejected = exists = 0
+        fast_transfers = fast_refs = 0  # added to the indexes inline (not counted by them)
         for i in range(n):
             ev = events[i]
             if skip:
@@ -312,17 +330,18 @@ class Ledger:
                     k += 1
                 if (len(ev) == k and type(f) is int and (f == 0 or (f == 1 and i != last))
                         and type(tid) is str and 0 < len(tid) <= 64 and not tid.strip(ids)
-                        and tid not in transfers
                         and type(amount) is int and 0 < amount <= max_amount
                         and type(did) is str and type(cid) is str and did != cid
+                        and (ud is None or (type(ud) is str and len(ud) <= max_ud))
                         and (ref is None or (type(ref) is str and 0 < len(ref) <= max_ref
-                                             and ref not in refs))
-                        and (ud is None or (type(ud) is str and len(ud) <= max_ud))):
-                    d = accounts.get(did)
-                    c = accounts.get(cid)
-                    if d is not None and c is not None and cur == d[1] and cur == c[1]:
-                        # accounts: 2 debits_pending, 3 debits_posted, 4 credits_pending,
-                        # 5 credits_posted, 6 flags, 9 transfers, 11 batch mark
+                                             and ref not in rbk[crc(ref) & rmask]))):
+                    tb = tbk[crc(tid) & tmask]
+                    d = abk[crc(did) & amask].get(did)
+                    c = abk[crc(cid) & amask].get(cid)
+                    if (tid not in tb and d is not None and c is not None
+                            and cur == d[1] and cur == c[1]):
+                        # accounts: 1 currency, 2 debits_pending, 3 debits_posted,
+                        # 4 credits_pending, 5 credits_posted, 6 flags, 9 transfers, 11 mark
                         df = d[6]
                         cf = c[6]
                         dsum = d[2] + d[3] + amount
@@ -343,12 +362,14 @@ class Ledger:
                             d[3] += amount
                             c[5] += amount
                             rec = (tid, did, cid, amount, cur, None, 0, ref, ud, f, ts)
-                            transfers[tid] = rec
+                            tb[tid] = rec
+                            fast_transfers += 1
                             log.append(rec)
                             d[9].append(rec)
                             c[9].append(rec)
                             if ref is not None:
-                                refs[ref] = rec
+                                rbk[crc(ref) & rmask][ref] = rec
+                                fast_refs += 1
                             if not f:
                                 results[i] = ok[i]
                                 committed += 1
@@ -392,6 +413,8 @@ class Ledger:
                 chain = -1
                 undo = []
                 skip = linked
+        self._transfers.n += fast_transfers
+        self._refs.n += fast_refs
         self._committed += committed
         self._rejected += rejected
         self._exists += exists
@@ -403,12 +426,12 @@ class Ledger:
             touched.append((a, a[A_DPE], a[A_DPO], a[A_CPE], a[A_CPO]))
 
     def _store(self, rec, d, c):
-        self._transfers[rec[T_ID]] = rec
+        self._transfers.add(rec[T_ID], rec)
         self._log.append(rec)
         d[A_LOG].append(rec)
         c[A_LOG].append(rec)
         if rec[T_REF] is not None:
-            self._refs[rec[T_REF]] = rec
+            self._refs.add(rec[T_REF], rec)
 
     # ---- one transfer, every rule in order ----------------------------------------------------
 
@@ -512,7 +535,8 @@ class Ledger:
         if f & PENDING:
             d[A_DPE] += amount
             c[A_CPE] += amount
-            self._pending[tid] = STATE_PENDING
+            self._pending.add(tid, STATE_PENDING)
+            self._open += 1
             if timeout:
                 _heappush(self._expiry, (ts + timeout * self.ticks_per_second, ts, tid))
             if f & CLOSING_DEBIT:
@@ -564,7 +588,7 @@ class Ledger:
             return AMOUNT_MUST_NOT_BE_ZERO, "amount", None
         elif amount > pa:
             return EXCEEDS_PENDING_TRANSFER_AMOUNT, "amount", None
-        state = self._pending[pid]
+        state = self._pending.get(pid)
         if state == STATE_POSTED:
             return PENDING_TRANSFER_ALREADY_POSTED, "pending_id", None
         if state == STATE_VOIDED:
@@ -572,8 +596,8 @@ class Ledger:
         if state == STATE_EXPIRED or (p[T_TIMEOUT] and
                                       ts >= p[T_TS] + p[T_TIMEOUT] * self.ticks_per_second):
             return PENDING_TRANSFER_EXPIRED, "pending_id", None
-        d = self._accounts[p[T_DR]]
-        c = self._accounts[p[T_CR]]
+        d = self._accounts.get(p[T_DR])
+        c = self._accounts.get(p[T_CR])
         # A closed account takes no transfer, except the post or void of the pending transfer
         # that closed it.
         if d[A_FLAGS] & CLOSED and not p[T_FLAGS] & CLOSING_DEBIT:
@@ -587,10 +611,11 @@ class Ledger:
         if f & POST_PENDING_TRANSFER:
             d[A_DPO] += amount
             c[A_CPO] += amount
-            self._pending[pid] = STATE_POSTED
+            self._pending.add(pid, STATE_POSTED)
         else:
-            self._pending[pid] = STATE_VOIDED
+            self._pending.add(pid, STATE_VOIDED)
             self._reopen(p, d, c)
+        self._open -= 1
         rec = (tid, p[T_DR], p[T_CR], amount, p[T_CUR], pid, 0, ref, ud, f, ts)
         self._store(rec, d, c)
         return OK, None, rec
@@ -605,18 +630,19 @@ class Ledger:
 
     def _undo_transfer(self, rec):
         """Take back the transfer `rec`, the newest one (a failed linked chain)."""
-        d = self._accounts[rec[T_DR]]
-        c = self._accounts[rec[T_CR]]
+        d = self._accounts.get(rec[T_DR])
+        c = self._accounts.get(rec[T_CR])
         f = rec[T_FLAGS]
         amt = rec[T_AMT]
         if f & PENDING:
             d[A_DPE] -= amt
             c[A_CPE] -= amt
-            del self._pending[rec[T_ID]]
+            self._pending.pop(rec[T_ID])
+            self._open -= 1
             self._reopen(rec, d, c)  # a closing transfer needs open accounts: they were
             # (its expiry entry stays in the heap and is skipped: the transfer is gone)
         elif f & _RESOLVING:
-            p = self._transfers[rec[T_PID]]
+            p = self._transfers.get(rec[T_PID])
             d[A_DPE] += p[T_AMT]
             c[A_CPE] += p[T_AMT]
             if f & POST_PENDING_TRANSFER:
@@ -627,13 +653,14 @@ class Ledger:
                     d[A_FLAGS] |= CLOSED
                 if p[T_FLAGS] & CLOSING_CREDIT:
                     c[A_FLAGS] |= CLOSED
-            self._pending[rec[T_PID]] = STATE_PENDING
+            self._pending.add(rec[T_PID], STATE_PENDING)
+            self._open += 1
         else:
             d[A_DPO] -= amt
             c[A_CPO] -= amt
-        del self._transfers[rec[T_ID]]
+        self._transfers.pop(rec[T_ID])
         if rec[T_REF] is not None:
-            del self._refs[rec[T_REF]]
+            self._refs.pop(rec[T_REF])
         self._log.pop()
         d[A_LOG].pop()
         c[A_LOG].pop()
@@ -647,13 +674,14 @@ class Ledger:
             p = self._transfers.get(tid)
             if p is None or p[T_TS] != ts or self._pending.get(tid) != STATE_PENDING:
                 continue  # posted, voided, or undone with its chain
-            d = self._accounts[p[T_DR]]
-            c = self._accounts[p[T_CR]]
+            d = self._accounts.get(p[T_DR])
+            c = self._accounts.get(p[T_CR])
             self._touch(d, touched, mark)
             self._touch(c, touched, mark)
             d[A_DPE] -= p[T_AMT]
             c[A_CPE] -= p[T_AMT]
-            self._pending[tid] = STATE_EXPIRED
+            self._pending.put(tid, STATE_EXPIRED)
+            self._open -= 1
             self._reopen(p, d, c)
             self._expired += 1
 
@@ -691,13 +719,13 @@ class Ledger:
             return CURRENCY_INVALID, "currency", None
         if ud is not None and not (type(ud) is str and len(ud) <= USER_DATA_MAX):
             return USER_DATA_INVALID, "user_data", None
-        a = [aid, cur, 0, 0, 0, 0, f, ud, ts, [], f, 0]
-        self._accounts[aid] = a
+        a = [aid, cur, 0, 0, 0, 0, f, ud, ts, [], f, 0, len(self._account_order)]
+        self._accounts.add(aid, a)
         self._account_order.append(a)
         return OK, None, a
 
     def _undo_account(self, a):
-        del self._accounts[a[A_ID]]
+        self._accounts.pop(a[A_ID])
         self._account_order.pop()
 
     # ---- queries ----------------------------------------------------------------------------
@@ -710,7 +738,7 @@ class Ledger:
              "timeout": t[T_TIMEOUT], "reference": t[T_REF], "user_data": t[T_UD],
              "flags": t[T_FLAGS], "timestamp": t[T_TS]}
         if t[T_FLAGS] & PENDING:
-            d["state"] = STATE_NAMES[self._pending[t[T_ID]]]
+            d["state"] = STATE_NAMES[self._pending.get(t[T_ID])]
         return d
 
     def lookup_accounts(self, ids):
@@ -767,140 +795,212 @@ class Ledger:
         return out, cursor
 
     def stats(self):
-        """Counters: accounts, transfers (committed and stored), pending (open now), committed
-        and rejected events, exists (idempotent retries), expired pending transfers, batches,
+        """Counters: accounts, transfers (stored), pending (open now), committed and rejected
+        events, exists (idempotent retries), expired pending transfers, batches,
         last_timestamp."""
-        open_pending = 0
-        for tid in self._pending:
-            if self._pending[tid] == STATE_PENDING:
-                open_pending += 1
-        return {"accounts": len(self._accounts), "transfers": len(self._log),
-                "pending": open_pending, "committed": self._committed,
+        return {"accounts": len(self._account_order), "transfers": len(self._log),
+                "pending": self._open, "committed": self._committed,
                 "rejected": self._rejected, "exists": self._exists, "expired": self._expired,
                 "batches": self._batches, "last_timestamp": self._last_ts}
 
     def verify(self):
-        """Recompute every balance from the stored transfers and check every invariant
-        (acid.verify). Returns the problems found: an empty list when the state is sound."""
-        problems = verify(self._accounts, self._log, self._pending, self._refs)
-        if len(self._account_order) != len(self._accounts):
-            problems.append("account order lists %d accounts, %d stored" %
-                            (len(self._account_order), len(self._accounts)))
-        for a in self._account_order:
-            if self._accounts.get(a[A_ID]) is not a:
-                problems.append("account %s in the order list but not stored" % a[A_ID])
+        """Recompute every balance from the stored transfers and check every invariant and
+        index (acid.verify). Returns the problems found: an empty list when the state is
+        sound."""
+        problems = verify(self._account_order, self._accounts, self._log, self._transfers,
+                          self._pending, self._refs)
+        n = 0
+        for t in self._log:
+            if t[T_FLAGS] & PENDING and self._pending.get(t[T_ID]) == STATE_PENDING:
+                n += 1
+        if n != self._open:
+            problems.append("%d pending transfers open, counted %d" % (n, self._open))
         return problems
 
     # ---- snapshots --------------------------------------------------------------------------
 
     def snapshot(self):
-        """The whole state as bytes (compact JSON, keys sorted, records in timestamp order: the
-        same state gives the same bytes, on CPython and on MicroPython). Version 1:
-        {"format": "qenex-ledger", "version": 1, "ticks_per_second", "last_timestamp",
-         "batches", "counters": [committed, rejected, exists, expired],
-         "accounts": [[id, currency, debits_pending, debits_posted, credits_pending,
-                       credits_posted, flags, user_data, timestamp, creation_flags], ...],
-         "transfers": [[id, debit_account_id, credit_account_id, amount, currency, pending_id,
-                        timeout, reference, user_data, flags, timestamp], ...],
-         "pending_states": [state of each pending transfer, in the order of "transfers"]}"""
-        accounts = []
-        for a in self._account_order:
-            accounts.append((a[A_ID], a[A_CUR], a[A_DPE], a[A_DPO], a[A_CPE], a[A_CPO],
-                             a[A_FLAGS], a[A_UD], a[A_TS], a[A_CFLAGS]))
-        states = []
+        """The whole state as bytes; the same state gives the same bytes, on CPython and on
+        MicroPython. Format version 1, little-endian (struct formats _HEAD, _ACC, _TR):
+
+          header   "QXLG", version, 0, ticks_per_second, last_timestamp, batches, committed,
+                   rejected, exists, expired, number of accounts, number of transfers
+          accounts in creation order: id length, currency, user_data length (0xFFFF: none),
+                   debits_pending, debits_posted, credits_pending, credits_posted, flags,
+                   timestamp, creation flags; then the id and user_data (UTF-8)
+          transfers in timestamp order: id length, pending_id length (0xFF: none), reference
+                   length and user_data length (0xFFFF: none), debit and credit account
+                   numbers (positions in the account list), amount, timeout, timestamp,
+                   flags, pending state (0xFF unless a pending transfer); then the id,
+                   pending_id, reference and user_data (the currency is the accounts')
+          trailer  CRC-32 of everything before it
+        """
+        pack = struct.pack
+        accounts = self._account_order
+        parts = [pack(_HEAD, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, 0, self.ticks_per_second,
+                      self._last_ts, self._batches, self._committed, self._rejected,
+                      self._exists, self._expired, len(accounts), len(self._log))]
+        for a in accounts:
+            aid = a[0].encode()
+            ud = a[7]
+            if ud is not None:
+                ud = ud.encode()
+            parts.append(pack(_ACC, len(aid), a[1].encode(), _NONE16 if ud is None else len(ud),
+                              a[2], a[3], a[4], a[5], a[6], a[8], a[10]))
+            parts.append(aid)
+            if ud is not None:
+                parts.append(ud)
         pending = self._pending
+        get = self._accounts.get
         for t in self._log:
-            if t[T_FLAGS] & PENDING:
-                states.append(pending[t[T_ID]])
-        doc = {"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION,
-               "ticks_per_second": self.ticks_per_second, "last_timestamp": self._last_ts,
-               "batches": self._batches,
-               "counters": [self._committed, self._rejected, self._exists, self._expired],
-               "accounts": accounts, "transfers": self._log, "pending_states": states}
-        return _json.dumps_bytes(doc, sort_keys=True, separators=(",", ":"))
+            tid = t[0].encode()
+            pid = t[5]
+            ref = t[7]
+            ud = t[8]
+            f = t[9]
+            if pid is not None:
+                pid = pid.encode()
+            if ref is not None:
+                ref = ref.encode()
+            if ud is not None:
+                ud = ud.encode()
+            parts.append(pack(_TR, len(tid), _NONE8 if pid is None else len(pid),
+                              _NONE16 if ref is None else len(ref),
+                              _NONE16 if ud is None else len(ud), get(t[1])[12], get(t[2])[12],
+                              t[3], t[6], t[10], f,
+                              pending.get(t[0]) if f & PENDING else _NO_STATE))
+            parts.append(tid)
+            if pid is not None:
+                parts.append(pid)
+            if ref is not None:
+                parts.append(ref)
+            if ud is not None:
+                parts.append(ud)
+        body = b"".join(parts)
+        return body + pack("<I", binascii.crc32(body) & 0xFFFFFFFF)
 
     @classmethod
     def restore(cls, data, check=True):
         """A Ledger from snapshot() bytes. Every balance is recomputed from the transfers and
         every invariant checked (verify); SnapshotError if anything does not hold."""
-        try:
-            doc = _json.loads(data)
-        except ValueError as e:
-            raise SnapshotError("snapshot is not JSON: %s" % e)
-        if type(doc) is not dict or doc.get("format") != SNAPSHOT_FORMAT:
+        if type(data) is not bytes and type(data) is not bytearray:
+            raise SnapshotError("a snapshot is bytes")
+        data = bytes(data)
+        hsize = struct.calcsize(_HEAD)
+        if len(data) < hsize + 4 or data[:4] != SNAPSHOT_MAGIC:
             raise SnapshotError("not a ledger snapshot")
-        if doc.get("version") != SNAPSHOT_VERSION:
-            raise SnapshotError("snapshot version %r, this ledger reads %d" %
-                                (doc.get("version"), SNAPSHOT_VERSION))
+        head = struct.unpack_from(_HEAD, data, 0)
+        if head[1] != SNAPSHOT_VERSION:
+            raise SnapshotError("snapshot version %d, this ledger reads %d" %
+                                (head[1], SNAPSHOT_VERSION))
+        crc = struct.unpack_from("<I", data, len(data) - 4)[0]
+        if binascii.crc32(data[:-4]) & 0xFFFFFFFF != crc:
+            raise SnapshotError("snapshot checksum mismatch")
         try:
-            led = cls(doc["ticks_per_second"], check)
-            led._load(doc)
-        except (KeyError, IndexError, TypeError, ValueError) as e:
+            led = cls(head[3], check)
+            led._load(data, head, hsize)
+        except SnapshotError:
+            raise
+        except Exception as e:  # anything a damaged snapshot makes the decoder raise
             raise SnapshotError("malformed snapshot: %s %s" % (type(e).__name__, e))
         problems = led.verify()
         if problems:
             raise SnapshotError("inconsistent snapshot: " + "; ".join(problems[:5]))
         return led
 
-    def _load(self, doc):
-        last_ts = doc["last_timestamp"]
-        batches = doc["batches"]
-        counters = doc["counters"]
-        for v in [last_ts, batches] + counters:
-            if type(v) is not int or v < 0:
-                raise ValueError("bad counter %r" % (v,))
-        if len(counters) != 4:
-            raise ValueError("4 counters expected")
-        self._last_ts = last_ts
-        self._batches = batches
-        self._committed, self._rejected, self._exists, self._expired = counters
+    def _load(self, data, head, off):
+        (_, _, _, _, self._last_ts, self._batches, self._committed, self._rejected,
+         self._exists, self._expired, n_acc, n_tr) = head
+        last_ts = self._last_ts
+        unpack = struct.unpack_from
+        asize = struct.calcsize(_ACC)
+        tsize = struct.calcsize(_TR)
+        end = len(data) - 4
+        order = self._account_order
         accounts = self._accounts
+        accounts.reserve(n_acc)
+        currencies = {}  # currency bytes -> the str of the table (decoded once)
         prev = -1
-        for row in doc["accounts"]:
-            if len(row) != 10:
-                raise ValueError("account row of %d fields" % len(row))
-            aid = row[0]
+        for num in range(n_acc):
+            (idlen, cur, udlen, dpe, dpo, cpe, cpo, f, ts, cf) = unpack(_ACC, data, off)
+            off += asize
+            aid = data[off:off + idlen].decode()
+            off += idlen
+            ud = None
+            if udlen != _NONE16:
+                ud = data[off:off + udlen].decode()
+                off += udlen
+            if off > end:
+                raise SnapshotError("snapshot truncated")
+            c = currencies.get(cur)
+            if c is None:
+                c = cur.decode()
+                for k in CURRENCIES:  # share the table's str
+                    if k == c:
+                        c = k
+                        break
+                currencies[cur] = c
             if not valid_id(aid) or aid in accounts:
-                raise ValueError("bad or repeated account id %r" % (aid,))
-            for v in row[2:7] + row[8:10]:
-                if type(v) is not int:
-                    raise ValueError("account %s: %r is not an int" % (aid, v))
-            if row[8] <= prev or row[8] > last_ts or row[9] & ~ACCOUNT_FLAGS:
-                raise ValueError("account %s: bad timestamp or flags" % aid)
-            prev = row[8]
-            a = [aid, row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], [], row[9],
-                 -1]
-            accounts[aid] = a
-            self._account_order.append(a)
-        states = doc["pending_states"]
-        k = 0
-        prev = -1
+                raise SnapshotError("bad or repeated account id %r" % aid)
+            if ts <= prev or ts > last_ts or f & ~ACCOUNT_FLAGS or cf & ~ACCOUNT_FLAGS:
+                raise SnapshotError("account %s: bad timestamp or flags" % aid)
+            prev = ts
+            a = [aid, c, dpe, dpo, cpe, cpo, f, ud, ts, [], cf, -1, num]
+            accounts.add(aid, a)
+            order.append(a)
+        transfers = self._transfers
+        transfers.reserve(n_tr)
+        pending = self._pending
+        refs = self._refs
         tps = self.ticks_per_second
-        for row in doc["transfers"]:
-            if len(row) != 11:
-                raise ValueError("transfer row of %d fields" % len(row))
-            t = tuple(row)
-            tid = t[T_ID]
-            f = t[T_FLAGS]
-            if not valid_id(tid) or tid in self._transfers:
-                raise ValueError("bad or repeated transfer id %r" % (tid,))
-            if type(f) is not int or f & ~TRANSFER_FLAGS or type(t[T_TS]) is not int:
-                raise ValueError("transfer %s: bad flags or timestamp" % tid)
-            if t[T_TS] <= prev or t[T_TS] > last_ts:
-                raise ValueError("transfer %s: timestamp out of order" % tid)
-            if type(t[T_TIMEOUT]) is not int or not 0 <= t[T_TIMEOUT] <= MAX_TIMEOUT:
-                raise ValueError("transfer %s: bad timeout" % tid)
-            prev = t[T_TS]
-            if t[T_DR] not in accounts or t[T_CR] not in accounts:
-                raise ValueError("transfer %s: unknown account" % tid)
-            self._store(t, accounts[t[T_DR]], accounts[t[T_CR]])
+        prev = -1
+        for _ in range(n_tr):
+            (idlen, pidlen, reflen, udlen, dnum, cnum, amount, timeout, ts, f,
+             state) = unpack(_TR, data, off)
+            off += tsize
+            tid = data[off:off + idlen].decode()
+            off += idlen
+            pid = ref = ud = None
+            if pidlen != _NONE8:
+                pid = data[off:off + pidlen].decode()
+                off += pidlen
+                p = transfers.get(pid)
+                if p is None:
+                    raise SnapshotError("transfer %s resolves unknown %s" % (tid, pid))
+                pid = p[T_ID]
+            if reflen != _NONE16:
+                ref = data[off:off + reflen].decode()
+                off += reflen
+            if udlen != _NONE16:
+                ud = data[off:off + udlen].decode()
+                off += udlen
+            if off > end:
+                raise SnapshotError("snapshot truncated")
+            if not valid_id(tid) or tid in transfers:
+                raise SnapshotError("bad or repeated transfer id %r" % tid)
+            if f & ~TRANSFER_FLAGS or ts <= prev or ts > last_ts or timeout > MAX_TIMEOUT:
+                raise SnapshotError("transfer %s: bad flags, timestamp or timeout" % tid)
+            prev = ts
+            if dnum >= n_acc or cnum >= n_acc:
+                raise SnapshotError("transfer %s: unknown account" % tid)
+            d = order[dnum]
+            c = order[cnum]
+            t = (tid, d[0], c[0], amount, d[1], pid, timeout, ref, ud, f, ts)
+            transfers.add(tid, t)
+            self._log.append(t)
+            d[9].append(t)
+            c[9].append(t)
+            if ref is not None:
+                refs.put(ref, t)
             if f & PENDING:
-                state = states[k]
-                k += 1
-                if type(state) is not int or not STATE_PENDING <= state <= STATE_EXPIRED:
-                    raise ValueError("transfer %s: bad state %r" % (tid, state))
-                self._pending[tid] = state
-                if state == STATE_PENDING and t[T_TIMEOUT]:
-                    _heappush(self._expiry, (t[T_TS] + t[T_TIMEOUT] * tps, t[T_TS], tid))
-        if k != len(states):
-            raise ValueError("%d pending states for %d pending transfers" % (len(states), k))
+                if state > STATE_EXPIRED:
+                    raise SnapshotError("transfer %s: bad state %d" % (tid, state))
+                pending.put(tid, state)
+                if state == STATE_PENDING:
+                    self._open += 1
+                    if timeout:
+                        _heappush(self._expiry, (ts + timeout * tps, ts, tid))
+            elif state != _NO_STATE:
+                raise SnapshotError("transfer %s: a state, not pending" % tid)
+        if off != end:
+            raise SnapshotError("%d bytes after the last record" % (end - off))

@@ -2,7 +2,9 @@
 # flag up to the first without it commit or fail as a unit. Plain asserts: pytest on the host,
 # `selftest engine` in the kernel.
 from tests.portable.test_engine import acct, bal, check, codes, funded, ledger, post, void, xfer
-from transaction import acid
+import struct
+
+from transaction import acid, engine
 
 LK = acid.LINKED
 P = acid.PENDING
@@ -111,9 +113,8 @@ def test_chain_undo_restores_every_kind_of_change():
     check(led)
     # the same state as before the batch, but for the counters and the clock
     a = led.snapshot()
-    assert a[a.index(b'"format"'):a.index(b'"last_timestamp"')] == \
-        snap[snap.index(b'"format"'):snap.index(b'"last_timestamp"')]
-    assert a[a.index(b'"pending_states"'):] == snap[snap.index(b'"pending_states"'):]
+    head = struct.calcsize(engine._HEAD)
+    assert a[head:-4] == snap[head:-4]
     # the undone pending transfer with a timeout does not expire anything later
     led.pulse(10 ** 9)
     assert led.stats()["expired"] == 0

@@ -3,13 +3,11 @@
 # `selftest engine` in the kernel.
 from tests.portable.test_engine import (acct, bal, check, codes, funded, ledger, post, raises,
                                         void, xfer)
-from transaction import acid
-from transaction.engine import Ledger, SnapshotError
+import binascii
+import struct
 
-try:
-    from kernel.lib import json as kjson
-except ImportError:
-    import json as kjson
+from transaction import acid, engine
+from transaction.engine import Ledger, SnapshotError
 
 P = acid.PENDING
 LK = acid.LINKED
@@ -47,11 +45,11 @@ def test_round_trip():
     led = busy()
     s = led.snapshot()
     assert type(s) is bytes
-    doc = kjson.loads(s)
-    assert doc["format"] == "qenex-ledger" and doc["version"] == 1
-    assert doc["ticks_per_second"] == 1000
+    assert s[:4] == b"QXLG" and struct.unpack_from("<H", s, 4)[0] == 1
+    assert struct.unpack_from("<I", s, len(s) - 4)[0] == binascii.crc32(s[:-4]) & 0xFFFFFFFF
     led2 = Ledger.restore(s)
     assert led2.snapshot() == s
+    assert led2.ticks_per_second == 1000
     assert led2.stats() == led.stats()
     ids = ["A", "B", "E", "E2", "L", "M", "X", "J", "J2"]
     assert led2.lookup_accounts(ids) == led.lookup_accounts(ids)
@@ -85,105 +83,126 @@ def test_empty_ledger_round_trip():
     assert led2.snapshot() == s
     assert led2.ticks_per_second == 10 ** 9
     assert led2.stats() == led.stats()
+    assert Ledger.restore(bytearray(s)).snapshot() == s
 
 
 def test_same_batches_same_bytes():
     a = busy().snapshot()
     b = busy().snapshot()
     assert a == b
-    assert a.startswith(b'{"accounts":[["A","USD",')
+
+
+def signed(body):
+    """A snapshot body with a valid checksum (to reach the checks behind it)."""
+    return body + struct.pack("<I", binascii.crc32(body) & 0xFFFFFFFF)
 
 
 def test_restore_refuses_what_is_not_a_snapshot():
     s = busy().snapshot()
-    for bad in (b"", b"not json", b"[]", b'{"format":"other","version":1}', s[:-1]):
-        raises(SnapshotError, Ledger.restore, bad)
-    doc = kjson.loads(s)
-    doc["version"] = 2
-    e = raises(SnapshotError, Ledger.restore, kjson.dumps_bytes(doc))
+    for bad in (b"", b"QXLG", b"not a snapshot at all, not at all, no no no no no", s[:-1],
+                s[:-5] + s[-4:], s[:40] + bytes([s[40] ^ 1]) + s[41:], "text", None):
+        e = raises(SnapshotError, Ledger.restore, bad)
+        assert isinstance(e, ValueError)
+    e = raises(SnapshotError, Ledger.restore, signed(s[:4] + b"\x02\x00" + s[6:-4]))
     assert "version" in str(e)
-    assert isinstance(e, ValueError)
+    e = raises(SnapshotError, Ledger.restore, s[:-4] + b"\x00\x00\x00\x00")
+    assert "checksum" in str(e)
+    # cut short, or with bytes after the last record, behind a valid checksum
+    raises(SnapshotError, Ledger.restore, signed(s[:-40]))
+    raises(SnapshotError, Ledger.restore, signed(s[:-4] + b"\x00"))
+    # a transfer count that says more than there is
+    head = struct.calcsize(engine._HEAD)
+    body = s[:head - 4] + struct.pack("<I", 10 ** 6) + s[head:-4]
+    raises(SnapshotError, Ledger.restore, signed(body))
+    Ledger.restore(signed(s[:-4]))
 
 
-def edited(s, edit):
-    doc = kjson.loads(s)
-    edit(doc)
-    return kjson.dumps_bytes(doc, sort_keys=True, separators=(",", ":"))
+def corrupted(edit):
+    """restore() of the snapshot of busy() after `edit(ledger)` (must fail)."""
+    led = busy()
+    edit(led)
+    return raises(SnapshotError, Ledger.restore, led.snapshot())
+
+
+def replace_transfer(led, tid, slot, value):
+    t = led._transfers.get(tid)
+    t2 = t[:slot] + (value,) + t[slot + 1:]
+    led._transfers.add(tid, t2)
+    for lst in (led._log, led._accounts.get(t[acid.T_DR])[acid.A_LOG],
+                led._accounts.get(t[acid.T_CR])[acid.A_LOG]):
+        lst[lst.index(t)] = t2
 
 
 def test_restore_checks_the_state():
-    s = busy().snapshot()
+    def balance(led):
+        led._accounts.get("A")[acid.A_DPO] += 1
 
-    def balance(doc):
-        doc["accounts"][0][3] += 1  # A's debits_posted
+    def amount(led):
+        replace_transfer(led, "T1", acid.T_AMT, 124)
 
-    def amount(doc):
-        doc["transfers"][2][3] += 1
+    def state(led):
+        led._pending.add("P1", acid.STATE_PENDING)  # P1 was posted by Q1
 
-    def state(doc):
-        doc["pending_states"][0] = 0  # P1 was posted
+    def order(led):
+        replace_transfer(led, "T2", acid.T_TS, led._transfers.get("T1")[acid.T_TS])
 
-    def states(doc):
-        doc["pending_states"].pop()
+    def closed(led):
+        led._accounts.get("X")[acid.A_FLAGS] = 0  # created closed
 
-    def account(doc):
-        doc["transfers"][2][1] = "nobody"
+    def reopened(led):
+        led._accounts.get("E")[acid.A_FLAGS] = 0  # closed by K2, still pending
 
-    def dup(doc):
-        doc["transfers"].append(doc["transfers"][2][:10] + [10 ** 9])
+    def currency(led):
+        led._accounts.get("A")[acid.A_CUR] = "XXX"
 
-    def order(doc):
-        doc["transfers"][3][10] = doc["transfers"][2][10]
+    def limit(led):  # consistent balances, but L's debits past its credits
+        replace_transfer(led, "C2", acid.T_AMT, 2000)
+        led._accounts.get("L")[acid.A_DPO] += 1999
+        led._accounts.get("B")[acid.A_CPO] += 1999
 
-    def flags(doc):
-        doc["accounts"][5][6] = 0  # X, created closed, no longer closed
+    def bad_id(led):
+        replace_transfer(led, "T2", acid.T_ID, "T 2")
 
-    def currency(doc):
-        doc["accounts"][0][1] = "XXX"
+    def dup_id(led):
+        replace_transfer(led, "T2", acid.T_ID, "T1")
 
-    def row(doc):
-        doc["transfers"][0].append(1)
-
-    def counters(doc):
-        doc["counters"] = [1, 2]
-
-    def tps(doc):
-        doc["ticks_per_second"] = 0
-
-    for edit in (balance, amount, state, states, account, dup, order, flags, currency, row,
-                 counters, tps):
-        raises(SnapshotError, Ledger.restore, edited(s, edit))
-    # unchanged, it restores
-    Ledger.restore(edited(s, lambda doc: None))
+    for edit, words in ((balance, "account A: balances"), (amount, "account A: balances"),
+                        (state, "pending transfer P1"), (order, "transfer T2"),
+                        (closed, "account X: closed"), (reopened, "account E: closed"),
+                        (currency, "unknown currency"), (limit, "debits exceed credits"),
+                        (bad_id, "T 2"), (dup_id, "repeated transfer id")):
+        e = corrupted(edit)
+        assert words in str(e), (words, str(e))
+    Ledger.restore(busy().snapshot())
 
 
 def test_verify_finds_a_corrupted_balance():
     led = busy()
     assert led.verify() == []
-    led._accounts["B"][acid.A_CPO] += 5
+    led._accounts.get("B")[acid.A_CPO] += 5
     problems = led.verify()
     assert problems, problems
     text = " ".join(problems)
     assert "account B" in text and "USD" in text  # its balance, and the currency's sums
-    led._accounts["B"][acid.A_CPO] -= 5
+    led._accounts.get("B")[acid.A_CPO] -= 5
     assert led.verify() == []
-    led._pending["P3"] = acid.STATE_PENDING  # voided by V3
+    led._pending.add("P3", acid.STATE_PENDING)  # voided by V3
     assert any("P3" in p for p in led.verify())
-    led._pending["P3"] = acid.STATE_VOIDED
-    del led._refs["ref-1"]
+    led._pending.add("P3", acid.STATE_VOIDED)
+    led._refs.pop("ref-1")
     assert any("ref-1" in p for p in led.verify())
 
 
 def test_batch_invariants_raise_on_corruption():
     led = funded()
-    led._accounts["L"][acid.A_DPO] += 5000  # L's debits now exceed its credits
+    led._accounts.get("L")[acid.A_DPO] += 5000  # L's debits now exceed its credits
     # a batch that touches L (crediting it: allowed by the rules) finds the broken limit
     e = raises(acid.LedgerStateError, led.create_transfers, [xfer("T1", "A", "L", 1)], 0)
     assert "L" in str(e)
     # the sums of a batch: a debit without its credit
     led = funded()
-    a = led._accounts["A"]
-    c = led._accounts["B"]
+    a = led._accounts.get("A")
+    c = led._accounts.get("B")
     touched = [(a, a[acid.A_DPE], a[acid.A_DPO], a[acid.A_CPE], a[acid.A_CPO]),
                (c, c[acid.A_DPE], c[acid.A_DPO], c[acid.A_CPE], c[acid.A_CPO])]
     acid.check_batch(touched)
@@ -198,6 +217,6 @@ def test_batch_invariants_raise_on_corruption():
 
 def test_checks_can_be_turned_off():
     led = funded(check=False)
-    led._accounts["L"][acid.A_DPO] += 5000
+    led._accounts.get("L")[acid.A_DPO] += 5000
     assert codes(led.create_transfers([xfer("T1", "A", "L", 1)], 0)) == ["ok"]
     assert led.verify() != []
