@@ -120,19 +120,30 @@ ACCOUNT_FIELDS = ("id", "currency", "flags", "user_data")
 TRANSFER_FIELDS = ("id", "debit_account_id", "credit_account_id", "amount", "currency",
                    "pending_id", "timeout", "reference", "user_data", "flags")
 
-# ---- record layouts ---------------------------------------------------------------------------
-# An account is a list (its balances change in place):
+# ---- storage layouts ----------------------------------------------------------------------------
+# (MicroPython in this kernel: an allocation of more than one 32-byte heap block scans the heap
+# for free space, ~0.1-1 ms once the heap holds a big ledger; one block or none is cheap. So a
+# committed transfer allocates nothing: its fields go into columns, its index entries into
+# flat tables of ints, and each account's transfers are chained through the columns.)
+#
+# An account is a list (created once; its balances change in place):
 #   [id, currency, debits_pending, debits_posted, credits_pending, credits_posted, flags,
-#    user_data, timestamp, transfers (its own, oldest first), creation flags, batch mark,
-#    number (its position in creation order)]
-# A transfer is a tuple (immutable):
-#   (id, debit_account_id, credit_account_id, amount, currency, pending_id, timeout,
-#    reference, user_data, flags, timestamp)
-# For a post or void the accounts, currency and amount are the resolved ones (amount: what was
-# posted; a void's is the pending amount, none of which moves to posted).
-(A_ID, A_CUR, A_DPE, A_DPO, A_CPE, A_CPO, A_FLAGS, A_UD, A_TS, A_LOG, A_CFLAGS, A_MARK,
- A_NUM) = range(13)
-T_ID, T_DR, T_CR, T_AMT, T_CUR, T_PID, T_TIMEOUT, T_REF, T_UD, T_FLAGS, T_TS = range(11)
+#    user_data, timestamp, newest transfer (position, -1 if none), creation flags, batch mark,
+#    number (position in creation order), transfer count, and its four balances when the
+#    current batch first touched it]
+(A_ID, A_CUR, A_DPE, A_DPO, A_CPE, A_CPO, A_FLAGS, A_UD, A_TS, A_HEAD, A_CFLAGS, A_MARK, A_NUM,
+ A_COUNT, A_B_DPE, A_B_DPO, A_B_CPE, A_B_CPO) = range(18)
+ACCOUNT_SLOTS = 18
+#
+# Transfer p (its position in commit order, which is timestamp order) is column[p] of:
+#   t_id, t_dr and t_cr (debit and credit account numbers), t_amount, t_fs (flags | state << 8,
+#   the state of a pending transfer: STATE_*), t_ts, t_ref, t_ud, t_aux (a pending transfer's
+#   timeout, a post or void's pending transfer position, else 0), t_prev_dr and t_prev_cr (the
+#   previous transfer of the debit and of the credit account, -1 if none).
+# A post or void holds its pending transfer's accounts and the amount it posted (a void: the
+# pending amount, none of which moves to posted). The currency is the accounts'.
+STATE_SHIFT = 8
+FLAGS_MASK = 0xFF
 
 
 class LedgerStateError(RuntimeError):
@@ -181,22 +192,20 @@ def _limits_problem(a):
 
 
 def check_batch(touched):
-    """The invariants over one batch: `touched` holds (account, debits_pending, debits_posted,
-    credits_pending, credits_posted) for every account the batch changed, with its balances
-    before the batch. Per currency the batch must have moved as much to debits as to credits
-    (pending and posted): with the sums equal before, they are equal after. Every touched
-    account must satisfy its limits. Raises LedgerStateError."""
+    """The invariants over one batch: `touched` holds every account the batch changed, each
+    with its balances before the batch in A_B_*. Per currency the batch must have moved as much
+    to debits as to credits (pending and posted): with the sums equal before, they are equal
+    after. Every touched account must satisfy its limits. Raises LedgerStateError."""
     sums = {}
-    for t in touched:
-        a = t[0]
+    for a in touched:
         p = _limits_problem(a)
         if p is not None:
             raise LedgerStateError(p)
         s = sums.get(a[A_CUR])
         if s is None:
             s = sums[a[A_CUR]] = [0, 0]
-        s[0] += (a[A_DPE] - t[1]) - (a[A_CPE] - t[3])
-        s[1] += (a[A_DPO] - t[2]) - (a[A_CPO] - t[4])
+        s[0] += (a[A_DPE] - a[A_B_DPE]) - (a[A_CPE] - a[A_B_CPE])
+        s[1] += (a[A_DPO] - a[A_B_DPO]) - (a[A_CPO] - a[A_B_CPO])
     for cur in sums:
         s = sums[cur]
         if s[0] or s[1]:
@@ -205,17 +214,15 @@ def check_batch(touched):
 
 
 class Index:
-    """A map with str keys that stays fast when large on MicroPython.
+    """A map with str keys that stays fast when large on MicroPython, for lookups (accounts).
 
     MicroPython's dict is an open-addressing table with linear probing that grows only when it
     is completely full, and its str hashes have 16 bits: a dict of tens of thousands of ids
-    probes thousands of slots for every key it does not hold (measured: ~1 ms per insert at 40k
-    transfers in the kernel). An Index is a list of small dicts (about LOAD keys each on
-    average) picked by a 32-bit hash (crc32 in the kernel, hash() on CPython), and it grows by
-    doubling that list. `bucket(key)` gives the dict a key lives in, for inline use on hot
-    paths; `reserve(n)` before adding up to n keys with `add` (which never regrows, so buckets
-    held by a caller stay valid). Iteration order is unspecified (it differs between CPython
-    and MicroPython): nothing whose result must be deterministic may depend on it."""
+    probes thousands of slots for every key it does not hold. An Index is a list of small dicts
+    (about LOAD keys each) picked by a 32-bit hash (crc32 in the kernel, hash() on CPython),
+    and it grows by doubling that list. `reserve(n)` before adding up to n keys with `add`
+    (which never regrows, so buckets a caller holds stay valid). Iteration order is
+    unspecified (it differs between CPython and MicroPython)."""
 
     LOAD = 4
 
@@ -242,9 +249,6 @@ class Index:
         self.buckets = new
         self.mask = mask
 
-    def bucket(self, key):
-        return self.buckets[_hash(key) & self.mask]
-
     def get(self, key, default=None):
         return self.buckets[_hash(key) & self.mask].get(key, default)
 
@@ -258,12 +262,6 @@ class Index:
             self.n += 1
         b[key] = value
 
-    def put(self, key, value):
-        """Set key, regrowing when the index is past its load."""
-        if self.n >= self.LOAD * (self.mask + 1):
-            self.reserve(1)
-        self.add(key, value)
-
     def pop(self, key):
         v = self.buckets[_hash(key) & self.mask].pop(key)
         self.n -= 1
@@ -272,134 +270,229 @@ class Index:
     def __len__(self):
         return self.n
 
-    def items(self):
-        for b in self.buckets:
-            for k in b:
-                yield k, b[k]
+
+EMPTY = -1   # a free slot of a PositionIndex
+GONE = -2    # a slot whose key was removed (searches go on past it)
 
 
-def verify(order, accounts, log, transfers, pending, references):
-    """Recompute every balance from the stored transfers and check every invariant and index.
+class PositionIndex:
+    """Where each key is in a column (a list): key -> position, for transfer ids and references.
 
-    order: the accounts (lists) in creation order; accounts: Index id -> account; log: every
-    transfer, oldest first; transfers: Index id -> transfer; pending: Index pending transfer id
-    -> state; references: Index reference -> transfer. Returns the problems found (strs, empty
-    if none)."""
+    Open addressing with linear probing in a flat list of ints, kept at most half full by
+    `reserve` (called before a batch: a batch never regrows it). Adding a key allocates
+    nothing, which matters in the kernel (see the storage layouts above). The key of position
+    p is keys[p]; only positions of keys that are not None are entered."""
+
+    def __init__(self, keys):
+        self.keys = keys
+        self.n = 0        # keys entered and not removed
+        self.used = 0     # slots not EMPTY
+        self.mask = 15
+        self.table = [EMPTY] * 16
+
+    def reserve(self, extra):
+        """Room for `extra` more keys with the table at most half used (else rebuild it)."""
+        need = 2 * (self.used + extra)
+        size = self.mask + 1
+        if need <= size:
+            return
+        size = 16
+        while size < 2 * (self.n + extra):
+            size *= 2
+        table = [EMPTY] * size
+        mask = size - 1
+        keys = self.keys
+        for p in self.table:
+            if p >= 0:
+                i = _hash(keys[p]) & mask
+                while table[i] != EMPTY:
+                    i = (i + 1) & mask
+                table[i] = p
+        self.table = table
+        self.mask = mask
+        self.used = self.n
+
+    def find(self, key):
+        """The position of key, or -1."""
+        t = self.table
+        m = self.mask
+        keys = self.keys
+        i = _hash(key) & m
+        p = t[i]
+        while p != EMPTY:
+            if p >= 0 and keys[p] == key:
+                return p
+            i = (i + 1) & m
+            p = t[i]
+        return -1
+
+    def insert(self, key, pos):
+        """Enter position pos for key (which is not in the index)."""
+        t = self.table
+        m = self.mask
+        i = _hash(key) & m
+        while t[i] != EMPTY:
+            i = (i + 1) & m
+        t[i] = pos
+        self.n += 1
+        self.used += 1
+
+    def remove(self, key, pos):
+        t = self.table
+        m = self.mask
+        i = _hash(key) & m
+        while t[i] != pos:
+            i = (i + 1) & m
+        t[i] = GONE
+        self.n -= 1
+
+    def __len__(self):
+        return self.n
+
+
+def verify(led):
+    """Recompute every balance of the ledger `led` (a transaction.engine.Ledger) from its stored
+    transfers and check every invariant, chain and index. Returns the problems found (strs,
+    empty if none)."""
     problems = []
-    work = Index()  # account id -> [debits_pending, debits_posted, credits_pending,
-    work.reserve(len(order))  # credits_posted, transfers of it seen] recomputed
-    last = -1
-    for i in range(len(order)):
-        a = order[i]
+    add = problems.append
+    accs = led._acc
+    na = len(accs)
+    work = [[0, 0, 0, 0] for _ in range(na)]
+    last = [-1] * na    # newest transfer of each account seen so far
+    count = [0] * na
+    closer = [-1] * na  # the closing pending transfer in force on each account
+    prev = -1
+    for num in range(na):
+        a = accs[num]
         aid = a[A_ID]
-        if a[A_NUM] != i:
-            problems.append("account %s: number %r, position %d" % (aid, a[A_NUM], i))
-        if accounts.get(aid) is not a or aid in work:
-            problems.append("account %s: not indexed, or stored twice" % aid)
-        if a[A_CUR] not in CURRENCIES:
-            problems.append("account %s: unknown currency %r" % (aid, a[A_CUR]))
-        if a[A_TS] <= last:
-            problems.append("account %s: timestamps out of order" % aid)
-        last = a[A_TS]
-        work.put(aid, [0, 0, 0, 0, 0])
-    if len(accounts) != len(order):
-        problems.append("%d accounts indexed, %d stored" % (len(accounts), len(order)))
-    resolved = Index()  # pending id -> the post or void that resolved it
-    closers = Index()   # account id -> the closing pending transfer in force
-    last = -1
-    for t in log:
-        tid = t[T_ID]
-        if t[T_TS] <= last:
-            problems.append("transfer %s: timestamps out of order" % tid)
-        last = t[T_TS]
-        if transfers.get(tid) is not t:
-            problems.append("transfer %s: not indexed, or stored twice" % tid)
-        d = work.get(t[T_DR])
-        c = work.get(t[T_CR])
-        if d is None or c is None or t[T_DR] == t[T_CR]:
-            problems.append("transfer %s: bad accounts" % tid)
+        if len(a) != ACCOUNT_SLOTS or a[A_NUM] != num:
+            add("account %s: malformed, or number %r at position %d" % (aid, a[A_NUM], num))
             continue
-        for aid, w in ((t[T_DR], d), (t[T_CR], c)):
-            a = accounts.get(aid)
-            k = w[4]
-            if k >= len(a[A_LOG]) or a[A_LOG][k] is not t:
-                problems.append("transfer %s missing from the transfers of %s" % (tid, aid))
-            w[4] = k + 1
-            if a[A_CUR] != t[T_CUR]:
-                problems.append("transfer %s: currency differs from account %s" % (tid, aid))
-        amt = t[T_AMT]
-        f = t[T_FLAGS]
+        if led._accounts.get(aid) is not a:
+            add("account %s: not indexed, or stored twice" % aid)
+        if a[A_CUR] not in CURRENCIES:
+            add("account %s: unknown currency %r" % (aid, a[A_CUR]))
+        if a[A_TS] <= prev:
+            add("account %s: timestamps out of order" % aid)
+        prev = a[A_TS]
+    if len(led._accounts) != na:
+        add("%d accounts indexed, %d stored" % (len(led._accounts), na))
+    ids = led.t_id
+    drs = led.t_dr
+    crs = led.t_cr
+    amts = led.t_amount
+    fss = led.t_fs
+    tss = led.t_ts
+    refs = led.t_ref
+    aux = led.t_aux
+    n = len(ids)
+    for col in (drs, crs, amts, fss, tss, refs, led.t_ud, aux, led.t_prev_dr, led.t_prev_cr):
+        if len(col) != n:
+            add("transfer columns of different lengths")
+            return problems
+    resolved = [-1] * n  # pending transfer -> the post or void that resolved it
+    nrefs = 0
+    open_pending = 0
+    prev = -1
+    for p in range(n):
+        tid = ids[p]
+        if tss[p] <= prev:
+            add("transfer %s: timestamps out of order" % tid)
+        prev = tss[p]
+        if led._tindex.find(tid) != p:
+            add("transfer %s: not indexed, or stored twice" % tid)
+        dn = drs[p]
+        cn = crs[p]
+        if not (0 <= dn < na and 0 <= cn < na) or dn == cn:
+            add("transfer %s: bad accounts" % tid)
+            continue
+        for num, chain in ((dn, led.t_prev_dr), (cn, led.t_prev_cr)):
+            if chain[p] != last[num]:
+                add("transfer %s: chain of account %s broken" % (tid, accs[num][A_ID]))
+            last[num] = p
+            count[num] += 1
+        ref = refs[p]
+        if ref is not None:
+            nrefs += 1
+            if led._rindex.find(ref) != p:
+                add("transfer %s: reference %r not indexed" % (tid, ref))
+        amt = amts[p]
+        f = fss[p] & FLAGS_MASK
+        state = fss[p] >> STATE_SHIFT
+        d = work[dn]
+        c = work[cn]
         if type(amt) is not int or amt < 0 or amt > MAX_AMOUNT:
-            problems.append("transfer %s: bad amount" % tid)
+            add("transfer %s: bad amount" % tid)
             continue
         if f & PENDING:
-            state = pending.get(tid)
-            if state is None:
-                problems.append("transfer %s: pending without a state" % tid)
-            elif state == STATE_PENDING:
+            if state == STATE_PENDING:
                 d[0] += amt
                 c[2] += amt
+                open_pending += 1
+            elif state > STATE_EXPIRED:
+                add("transfer %s: bad state %r" % (tid, state))
             if state == STATE_PENDING or state == STATE_POSTED:
                 if f & CLOSING_DEBIT:
-                    closers.put(t[T_DR], tid)
+                    closer[dn] = p
                 if f & CLOSING_CREDIT:
-                    closers.put(t[T_CR], tid)
+                    closer[cn] = p
+        elif state:
+            add("transfer %s: a state, not pending" % tid)
         elif f & (POST_PENDING_TRANSFER | VOID_PENDING_TRANSFER):
-            pid = t[T_PID]
-            p = transfers.get(pid) if type(pid) is str else None
-            if p is None or not p[T_FLAGS] & PENDING or p[T_TS] >= t[T_TS]:
-                problems.append("transfer %s resolves %s, not an earlier pending" % (tid, pid))
+            q = aux[p]
+            if not (0 <= q < p) or not fss[q] & PENDING:
+                add("transfer %s resolves %r, not an earlier pending transfer" % (tid, q))
                 continue
-            if pid in resolved:
-                problems.append("pending transfer %s resolved twice" % pid)
-            resolved.put(pid, t)
-            if p[T_DR] != t[T_DR] or p[T_CR] != t[T_CR]:
-                problems.append("transfer %s: accounts differ from its pending" % tid)
+            if resolved[q] >= 0:
+                add("pending transfer %s resolved twice" % ids[q])
+            resolved[q] = p
+            if drs[q] != dn or crs[q] != cn:
+                add("transfer %s: accounts differ from its pending transfer" % tid)
             if f & POST_PENDING_TRANSFER:
-                if amt > p[T_AMT]:
-                    problems.append("transfer %s posts more than its pending" % tid)
+                if amt > amts[q]:
+                    add("transfer %s posts more than its pending transfer" % tid)
                 d[1] += amt
                 c[3] += amt
                 want = STATE_POSTED
             else:
                 want = STATE_VOIDED
-            if pending.get(pid) != want:
-                problems.append("pending transfer %s: state %r, resolved by %s" %
-                                (pid, pending.get(pid), tid))
+            if fss[q] >> STATE_SHIFT != want:
+                add("pending transfer %s: state %d, resolved by %s" %
+                    (ids[q], fss[q] >> STATE_SHIFT, tid))
         else:
             d[1] += amt
             c[3] += amt
-        ref = t[T_REF]
-        if ref is not None and references.get(ref) is not t:
-            problems.append("transfer %s: reference %r not indexed" % (tid, ref))
-    if len(transfers) != len(log):
-        problems.append("%d transfers indexed, %d stored" % (len(transfers), len(log)))
-    for pid, state in pending.items():
-        p = transfers.get(pid)
-        if p is None or not p[T_FLAGS] & PENDING:
-            problems.append("pending state for %s, which is not a pending transfer" % pid)
-        elif (state == STATE_POSTED or state == STATE_VOIDED) and pid not in resolved:
-            problems.append("pending transfer %s %s without a transfer that did it" %
-                            (pid, STATE_NAMES[state]))
-    for ref, t in references.items():
-        if transfers.get(t[T_ID]) is not t or t[T_REF] != ref:
-            problems.append("reference %r points at a transfer that does not have it" % ref)
+    for q in range(n):
+        state = fss[q] >> STATE_SHIFT
+        if fss[q] & PENDING and (state == STATE_POSTED or state == STATE_VOIDED) and \
+                resolved[q] < 0:
+            add("pending transfer %s %s without a transfer that did it" %
+                (ids[q], STATE_NAMES[state]))
+    if len(led._tindex) != n:
+        add("%d transfers indexed, %d stored" % (len(led._tindex), n))
+    if len(led._rindex) != nrefs:
+        add("%d references indexed, %d stored" % (len(led._rindex), nrefs))
+    if open_pending != led._open:
+        add("%d pending transfers open, counted %d" % (open_pending, led._open))
     sums = {}
-    for a in order:
+    for num in range(na):
+        a = accs[num]
+        if len(a) != ACCOUNT_SLOTS:
+            continue
         aid = a[A_ID]
-        w = work.get(aid)
-        if w[4] != len(a[A_LOG]):
-            problems.append("account %s lists transfers that are not stored" % aid)
+        if a[A_HEAD] != last[num] or a[A_COUNT] != count[num]:
+            add("account %s: transfer chain head or count wrong" % aid)
         have = [a[A_DPE], a[A_DPO], a[A_CPE], a[A_CPO]]
-        if have != w[:4]:
-            problems.append("account %s: balances %r, the transfers give %r" % (aid, have, w[:4]))
+        if have != work[num]:
+            add("account %s: balances %r, the transfers give %r" % (aid, have, work[num]))
         p = _limits_problem(a)
         if p is not None:
-            problems.append(p)
-        closed = bool(a[A_CFLAGS] & CLOSED) or aid in closers
+            add(p)
+        closed = bool(a[A_CFLAGS] & CLOSED) or closer[num] >= 0
         if closed != bool(a[A_FLAGS] & CLOSED):
-            problems.append("account %s: closed flag %s, expected %s" %
-                            (aid, bool(a[A_FLAGS] & CLOSED), closed))
+            add("account %s: closed flag %s, expected %s" %
+                (aid, bool(a[A_FLAGS] & CLOSED), closed))
         s = sums.get(a[A_CUR])
         if s is None:
             s = sums[a[A_CUR]] = [0, 0, 0, 0]
@@ -410,7 +503,7 @@ def verify(order, accounts, log, transfers, pending, references):
     for cur in sorted(sums):
         s = sums[cur]
         if s[1] != s[3]:
-            problems.append("%s: debits posted %d != credits posted %d" % (cur, s[1], s[3]))
+            add("%s: debits posted %d != credits posted %d" % (cur, s[1], s[3]))
         if s[0] != s[2]:
-            problems.append("%s: debits pending %d != credits pending %d" % (cur, s[0], s[2]))
+            add("%s: debits pending %d != credits pending %d" % (cur, s[0], s[2]))
     return problems

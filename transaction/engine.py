@@ -1,7 +1,7 @@
 """The ledger's state machine: double-entry accounts and immutable transfers with TigerBeetle's
 semantics (single- and two-phase transfers, linked chains, balance limits, idempotency), in
 portable Python (CPython for the host tests, MicroPython in the kernel). Design notes:
-transaction/ENGINE.md; rules, result codes and invariants: transaction/acid.py.
+transaction/ENGINE.md; rules, result codes, storage layouts and invariants: transaction/acid.py.
 
     led = Ledger()
     led.create_accounts([{"id": "A", "currency": "USD"}, {"id": "B", "currency": "USD"}], ts)
@@ -14,44 +14,45 @@ create_transfers are shorthands for it. The result is deterministic: the same se
 batches and timestamps gives the same results and the same `snapshot()` bytes, on CPython and
 on MicroPython. Nothing here reads a clock, a random source or dict iteration order.
 """
-from transaction.acid import (
-    ACCOUNT_CLOSED, ACCOUNT_FIELDS, ACCOUNT_FLAGS, ACCOUNT_NOT_FOUND, ACCOUNTS_MUST_BE_DIFFERENT,
-    AMOUNT_INVALID, AMOUNT_MUST_NOT_BE_ZERO, AMOUNT_NEGATIVE, AMOUNT_TOO_LARGE, A_CFLAGS, A_CPE,
-    A_CPO, A_CUR, A_DPE, A_DPO, A_FLAGS, A_ID, A_LOG, A_MARK, A_NUM, A_TS, A_UD, CLOSED, CLOSING_CREDIT,
-    CLOSING_DEBIT, CLOSING_TRANSFER_MUST_BE_PENDING, CREDITS_MUST_NOT_EXCEED_DEBITS,
-    CURRENCY_INVALID, CURRENCY_MISMATCH, DEBITS_MUST_NOT_EXCEED_CREDITS, EVENT_INVALID,
-    EXCEEDS_CREDITS, EXCEEDS_DEBITS, EXCEEDS_PENDING_TRANSFER_AMOUNT, EXISTS,
-    EXISTS_WITH_DIFFERENT_FIELDS, FIELD_UNKNOWN, FLAGS_ARE_MUTUALLY_EXCLUSIVE, FLAGS_INVALID,
-    ID_CHARS, ID_INVALID, LINKED, LINKED_EVENT_CHAIN_OPEN, LINKED_EVENT_FAILED, MAX_BALANCE,
-    MAX_BATCH, MAX_PAGE, MAX_TIMEOUT, OK, OVERFLOWS_CREDITS, OVERFLOWS_DEBITS, PENDING,
-    PENDING_ID_MUST_BE_DIFFERENT, PENDING_ID_NOT_ALLOWED, PENDING_ID_REQUIRED,
-    PENDING_TRANSFER_ALREADY_POSTED, PENDING_TRANSFER_ALREADY_VOIDED, PENDING_TRANSFER_EXPIRED,
-    PENDING_TRANSFER_HAS_DIFFERENT_FIELDS, PENDING_TRANSFER_NOT_FOUND,
-    PENDING_TRANSFER_NOT_PENDING, POST_PENDING_TRANSFER, REFERENCE_INVALID, REFERENCE_MAX,
-    STATE_EXPIRED, STATE_NAMES, STATE_PENDING, STATE_POSTED, STATE_VOIDED, TIMEOUT_INVALID,
-    TIMEOUT_RESERVED_FOR_PENDING_TRANSFER, TRANSFER_FIELDS, TRANSFER_FLAGS, T_AMT, T_CR, T_CUR,
-    T_DR, T_FLAGS, T_ID, T_PID, T_REF, T_TIMEOUT, T_TS, T_UD, USER_DATA_INVALID, USER_DATA_MAX,
-    VOID_PENDING_TRANSFER, Index, LedgerStateError, _hash, check_batch, valid_id, verify)
-from transaction.currency import CURRENCIES, MAX_AMOUNT
 import binascii
 import struct
+
+from transaction.acid import (
+    ACCOUNT_CLOSED, ACCOUNT_FIELDS, ACCOUNT_FLAGS, ACCOUNT_NOT_FOUND, ACCOUNTS_MUST_BE_DIFFERENT,
+    AMOUNT_INVALID, AMOUNT_MUST_NOT_BE_ZERO, AMOUNT_NEGATIVE, AMOUNT_TOO_LARGE, A_B_CPE, A_B_CPO,
+    A_B_DPE, A_B_DPO, A_CFLAGS, A_COUNT, A_CPE, A_CPO, A_CUR, A_DPE, A_DPO, A_FLAGS, A_HEAD, A_ID,
+    A_MARK, A_NUM, A_TS, A_UD, CLOSED, CLOSING_CREDIT, CLOSING_DEBIT,
+    CLOSING_TRANSFER_MUST_BE_PENDING, CREDITS_MUST_NOT_EXCEED_DEBITS, CURRENCY_INVALID,
+    CURRENCY_MISMATCH, DEBITS_MUST_NOT_EXCEED_CREDITS, EVENT_INVALID, EXCEEDS_CREDITS,
+    EXCEEDS_DEBITS, EXCEEDS_PENDING_TRANSFER_AMOUNT, EXISTS, EXISTS_WITH_DIFFERENT_FIELDS,
+    FIELD_UNKNOWN, FLAGS_ARE_MUTUALLY_EXCLUSIVE, FLAGS_INVALID, FLAGS_MASK, ID_CHARS, ID_INVALID,
+    LINKED, LINKED_EVENT_CHAIN_OPEN, LINKED_EVENT_FAILED, MAX_BALANCE, MAX_BATCH, MAX_PAGE,
+    MAX_TIMEOUT, OK, OVERFLOWS_CREDITS, OVERFLOWS_DEBITS, PENDING, PENDING_ID_MUST_BE_DIFFERENT,
+    PENDING_ID_NOT_ALLOWED, PENDING_ID_REQUIRED, PENDING_TRANSFER_ALREADY_POSTED,
+    PENDING_TRANSFER_ALREADY_VOIDED, PENDING_TRANSFER_EXPIRED,
+    PENDING_TRANSFER_HAS_DIFFERENT_FIELDS, PENDING_TRANSFER_NOT_FOUND,
+    PENDING_TRANSFER_NOT_PENDING, POST_PENDING_TRANSFER, REFERENCE_INVALID, REFERENCE_MAX,
+    STATE_EXPIRED, STATE_NAMES, STATE_PENDING, STATE_POSTED, STATE_SHIFT, STATE_VOIDED,
+    TIMEOUT_INVALID, TIMEOUT_RESERVED_FOR_PENDING_TRANSFER, TRANSFER_FIELDS, TRANSFER_FLAGS,
+    USER_DATA_INVALID, USER_DATA_MAX, VOID_PENDING_TRANSFER, Index, LedgerStateError,
+    PositionIndex, _hash, check_batch, valid_id, verify)
+from transaction.currency import CURRENCIES, MAX_AMOUNT
 
 CREATE_ACCOUNTS = "create_accounts"
 CREATE_TRANSFERS = "create_transfers"
 PULSE = "pulse"            # no events: only advances time (expires pending transfers)
 OPERATIONS = (CREATE_ACCOUNTS, CREATE_TRANSFERS, PULSE)
 
+MAX_TIMESTAMP = (1 << 63) - 1
+
 SNAPSHOT_MAGIC = b"QXLG"
 SNAPSHOT_VERSION = 1
-MAX_TIMESTAMP = (1 << 63) - 1
 # Snapshot records (little-endian; see Ledger.snapshot):
 _HEAD = "<4sHHQQQQQQQII"   # magic, version, 0, ticks/s, last ts, batches, 4 counters, #acc, #tr
 _ACC = "<B3sHQQQQIQI"      # id len, currency, user_data len, 4 balances, flags, ts, cflags
-_TR = "<BBHHIIQIQHB"       # id len, pending_id len, reference len, user_data len, debit and
-#                            credit account numbers, amount, timeout, ts, flags, pending state
-_NONE8 = 0xFF              # length of an absent string
-_NONE16 = 0xFFFF
-_NO_STATE = 0xFF
+_TR = "<BHHIIQIQHB"        # id len, reference len, user_data len, debit and credit account
+#                            numbers, amount, aux, ts, flags, state
+_NONE16 = 0xFFFF           # length of an absent string
 
 _RESOLVING = POST_PENDING_TRANSFER | VOID_PENDING_TRANSFER
 _KINDS = PENDING | _RESOLVING
@@ -101,31 +102,6 @@ def _same(a, b):
     return a == b and type(a) is type(b)
 
 
-def _transfer_differs(t, ev, f, by_reference):
-    """The first field in which the request `ev` (flags `f`) differs from the stored transfer
-    `t`, or None. A post or void may leave out the accounts, currency and amount (they come
-    from the pending transfer); those it gives are compared. The id is not compared when the
-    match is by reference (a retry may carry a new id)."""
-    resolving = t[T_FLAGS] & _RESOLVING
-    for name, slot in (("debit_account_id", T_DR), ("credit_account_id", T_CR),
-                       ("amount", T_AMT), ("currency", T_CUR)):
-        v = ev.get(name)
-        if not (v is None and resolving) and not _same(v, t[slot]):
-            return name
-    if not _same(ev.get("pending_id"), t[T_PID]):
-        return "pending_id"
-    v = ev.get("timeout")
-    if not _same(0 if v is None else v, t[T_TIMEOUT]):
-        return "timeout"
-    if not by_reference and not _same(ev.get("reference"), t[T_REF]):
-        return "reference"
-    if not _same(ev.get("user_data"), t[T_UD]):
-        return "user_data"
-    if f != t[T_FLAGS]:
-        return "flags"
-    return None
-
-
 def _heappush(h, item):
     h.append(item)
     i = len(h) - 1
@@ -158,18 +134,6 @@ def _heappop(h):
     return top
 
 
-def _bisect_ts(lst, ts):
-    """The first index of `lst` (transfers by timestamp) whose timestamp is >= ts."""
-    lo, hi = 0, len(lst)
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if lst[mid][T_TS] < ts:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 def account_dict(a):
     """An account as a dict (balances in minor units, flags an int: acid.ACCOUNT_FLAG_NAMES)."""
     return {"id": a[A_ID], "currency": a[A_CUR], "debits_pending": a[A_DPE],
@@ -181,7 +145,11 @@ class Ledger:
     """Accounts and transfers, changed only by `apply`. `ticks_per_second`: the unit of the
     timestamps given to apply (10**9: nanoseconds, like TigerBeetle; 1000: milliseconds); a
     pending transfer's timeout is in seconds. `check`: verify the invariants of every batch
-    (acid.check_batch; a failure raises LedgerStateError)."""
+    (acid.check_batch; a failure raises LedgerStateError).
+
+    Storage (acid.py, "storage layouts"): accounts are lists in `_acc` (creation order) found
+    by id through `_accounts`; transfers are positions in the columns t_* (commit order), found
+    by id through `_tindex` and by reference through `_rindex`."""
 
     def __init__(self, ticks_per_second=10 ** 9, check=True):
         if type(ticks_per_second) is not int or not 0 < ticks_per_second <= MAX_TIMESTAMP:
@@ -189,13 +157,23 @@ class Ledger:
         self.ticks_per_second = ticks_per_second
         self.check = check
         self._fast = True          # the inline path for plain transfers (tests turn it off)
-        self._accounts = Index()   # id -> account list (acid.A_*)
-        self._account_order = []   # accounts in creation order (A_NUM is the position)
-        self._transfers = Index()  # id -> transfer tuple (acid.T_*)
-        self._log = []             # every transfer in commit (= timestamp) order
-        self._pending = Index()    # pending transfer id -> STATE_*
-        self._refs = Index()       # reference -> transfer
-        self._expiry = []          # heap of (expires_at, timestamp, id) of pending transfers
+        self._acc = []             # accounts in creation order (A_NUM is the position)
+        self._accounts = Index()   # id -> account
+        self.t_id = []             # the transfer columns (acid.py)
+        self.t_dr = []
+        self.t_cr = []
+        self.t_amount = []
+        self.t_fs = []
+        self.t_ts = []
+        self.t_ref = []
+        self.t_ud = []
+        self.t_aux = []
+        self.t_prev_dr = []
+        self.t_prev_cr = []
+        self._tindex = PositionIndex(self.t_id)
+        self._rindex = PositionIndex(self.t_ref)
+        self._expiry = []          # heap of (expires_at, position) of pending transfers
+        self._field = None         # the field of the last result of _transfer / _account
         self._last_ts = 0          # the last timestamp given to an event (or a pulse)
         self._batches = 0
         self._committed = 0        # events that returned ok
@@ -203,6 +181,10 @@ class Ledger:
         self._exists = 0           # events that returned exists (idempotent retries)
         self._expired = 0          # pending transfers that timed out
         self._open = 0             # pending transfers not yet resolved
+
+    def _columns(self):
+        return (self.t_id, self.t_dr, self.t_cr, self.t_amount, self.t_fs, self.t_ts,
+                self.t_ref, self.t_ud, self.t_aux, self.t_prev_dr, self.t_prev_cr)
 
     # ---- the mutator ------------------------------------------------------------------------
 
@@ -236,9 +218,8 @@ class Ledger:
         touched = []
         self._expire(base, touched, mark)
         if op == CREATE_TRANSFERS:
-            self._transfers.reserve(n)
-            self._refs.reserve(n)
-            self._pending.reserve(n)
+            self._tindex.reserve(n)
+            self._rindex.reserve(n)
             results = self._run(events, base, touched, mark, True)
         elif op == CREATE_ACCOUNTS:
             self._accounts.reserve(n)
@@ -268,36 +249,57 @@ class Ledger:
         its own code and every other event of the chain gets linked_event_failed; a chain still
         open at the end of the batch fails at its last event with linked_event_chain_open.
 
-        Plain transfers that commit are done inline here (one frame for the whole batch: on
-        MicroPython a call with a big frame costs tens of microseconds); anything else, failures
-        included, goes through _transfer or _account, which check every rule in order."""
+        Plain and pending transfers that commit are done inline here: one frame for the whole
+        batch (on MicroPython a call with a big frame allocates it), no allocation per
+        transfer. Anything else, failures included, goes through _transfer or _account, which
+        check every rule in order."""
         n = len(events)
         last = n - 1
         results = [None] * n
         ok = _ok_results(n)
-        log = self._log
+        tp = type
+        str_ = str
+        int_ = int
+        len_ = len
         crc = _hash
+        acc = self._acc
         abk = self._accounts.buckets
         amask = self._accounts.mask
-        tbk = self._transfers.buckets
-        tmask = self._transfers.mask
-        rbk = self._refs.buckets
-        rmask = self._refs.mask
+        ids = self.t_id
+        ttab = self._tindex.table
+        tmask = self._tindex.mask
+        trefs = self.t_ref
+        rtab = self._rindex.table
+        rmask = self._rindex.mask
+        add_id = ids.append
+        add_dr = self.t_dr.append
+        add_cr = self.t_cr.append
+        add_amount = self.t_amount.append
+        add_fs = self.t_fs.append
+        add_ts = self.t_ts.append
+        add_ref = trefs.append
+        add_ud = self.t_ud.append
+        add_aux = self.t_aux.append
+        add_pdr = self.t_prev_dr.append
+        add_pcr = self.t_prev_cr.append
+        expiry = self._expiry
+        tps = self.ticks_per_second
         one = self._transfer if transfers_op else self._account
         undo_one = self._undo_transfer if transfers_op else self._undo_account
         fast = self._fast and transfers_op
         valid_flags = TRANSFER_FLAGS if transfers_op else ACCOUNT_FLAGS
-        ids = ID_CHARS
+        id_chars = ID_CHARS
         max_amount = MAX_AMOUNT
         max_balance = MAX_BALANCE
+        max_timeout = MAX_TIMEOUT
         max_ref = REFERENCE_MAX
         max_ud = USER_DATA_MAX
         limit_flags = DEBITS_MUST_NOT_EXCEED_CREDITS | CREDITS_MUST_NOT_EXCEED_DEBITS | CLOSED
         chain = -1         # first event of the open chain, -1 outside one
-        undo = []          # what the open chain has committed, in order
+        undo = []          # what the open chain has committed (positions / accounts), in order
         skip = False       # the chain failed: its remaining events fail unseen
         committed = rejected = exists = 0
-        fast_transfers = fast_refs = 0  # added to the indexes inline (not counted by them)
+        fast_ids = fast_refs = opened = 0  # entered inline (the indexes count them at the end)
         for i in range(n):
             ev = events[i]
             if skip:
@@ -306,11 +308,12 @@ class Ledger:
                 skip = _linked(ev, valid_flags)
                 continue
             ts = base + i
-            rec = None
-            if fast and type(ev) is dict:
-                # A plain transfer: members id, debit_account_id, credit_account_id, amount,
-                # currency, and optionally flags (0 or linked), reference, user_data; nothing
-                # else (len(ev) == k). Every check of _transfer, for the case where all pass.
+            done = False
+            if fast and tp(ev) is dict:
+                # A plain or pending transfer: id, debit_account_id, credit_account_id, amount,
+                # currency; optionally flags (linked, pending), timeout (pending), reference,
+                # user_data; nothing else (len(ev) == k). Every check of _transfer, for the
+                # case where all pass; anything else falls through to _transfer.
                 tid = ev.get("id")
                 did = ev.get("debit_account_id")
                 cid = ev.get("credit_account_id")
@@ -319,6 +322,7 @@ class Ledger:
                 f = ev.get("flags")
                 ref = ev.get("reference")
                 ud = ev.get("user_data")
+                to = ev.get("timeout")
                 k = 5
                 if f is None:
                     f = 0
@@ -328,80 +332,135 @@ class Ledger:
                     k += 1
                 if ud is not None:
                     k += 1
-                if (len(ev) == k and type(f) is int and (f == 0 or (f == 1 and i != last))
-                        and type(tid) is str and 0 < len(tid) <= 64 and not tid.strip(ids)
-                        and type(amount) is int and 0 < amount <= max_amount
-                        and type(did) is str and type(cid) is str and did != cid
-                        and (ud is None or (type(ud) is str and len(ud) <= max_ud))
-                        and (ref is None or (type(ref) is str and 0 < len(ref) <= max_ref
-                                             and ref not in rbk[crc(ref) & rmask]))):
-                    tb = tbk[crc(tid) & tmask]
-                    d = abk[crc(did) & amask].get(did)
-                    c = abk[crc(cid) & amask].get(cid)
-                    if (tid not in tb and d is not None and c is not None
-                            and cur == d[1] and cur == c[1]):
-                        # accounts: 1 currency, 2 debits_pending, 3 debits_posted,
-                        # 4 credits_pending, 5 credits_posted, 6 flags, 9 transfers, 11 mark
-                        df = d[6]
-                        cf = c[6]
-                        dsum = d[2] + d[3] + amount
-                        csum = c[4] + c[5] + amount
-                        if (dsum <= max_balance and csum <= max_balance
-                                and (not (df | cf) & limit_flags
-                                     or (not (df | cf) & CLOSED
-                                         and not (df & DEBITS_MUST_NOT_EXCEED_CREDITS
-                                                  and dsum > d[5])
-                                         and not (cf & CREDITS_MUST_NOT_EXCEED_DEBITS
-                                                  and csum > c[3])))):
-                            if d[11] != mark:
-                                d[11] = mark
-                                touched.append((d, d[2], d[3], d[4], d[5]))
-                            if c[11] != mark:
-                                c[11] = mark
-                                touched.append((c, c[2], c[3], c[4], c[5]))
-                            d[3] += amount
-                            c[5] += amount
-                            rec = (tid, did, cid, amount, cur, None, 0, ref, ud, f, ts)
-                            tb[tid] = rec
-                            fast_transfers += 1
-                            log.append(rec)
-                            d[9].append(rec)
-                            c[9].append(rec)
-                            if ref is not None:
-                                rbk[crc(ref) & rmask][ref] = rec
-                                fast_refs += 1
-                            if not f:
-                                results[i] = ok[i]
-                                committed += 1
-                                if chain >= 0:  # this event closes the chain: it commits
-                                    chain = -1
-                                    undo = []
-                                continue
-                            linked = True
-            if rec is None:
+                if to is None:
+                    to = 0
+                else:
+                    k += 1
+                if (len_(ev) == k and tp(f) is int_ and 0 <= f <= 3 and (not f & 1 or i != last)
+                        and tp(to) is int_ and (to == 0 or (f & 2 and 0 < to <= max_timeout))
+                        and tp(tid) is str_ and 0 < len_(tid) <= 64 and not tid.strip(id_chars)
+                        and tp(amount) is int_ and 0 < amount <= max_amount
+                        and tp(did) is str_ and tp(cid) is str_ and did != cid
+                        and (ud is None or (tp(ud) is str_ and len_(ud) <= max_ud))):
+                    ti = crc(tid) & tmask      # the id must be new: find it, or a free slot
+                    p = ttab[ti]
+                    while p != -1:
+                        if p >= 0 and ids[p] == tid:
+                            break
+                        ti = (ti + 1) & tmask
+                        p = ttab[ti]
+                    ri = -1
+                    if ref is not None and p == -1:  # a reference must be new too
+                        if tp(ref) is str_ and 0 < len_(ref) <= max_ref:
+                            ri = crc(ref) & rmask
+                            q = rtab[ri]
+                            while q != -1:
+                                if q >= 0 and trefs[q] == ref:
+                                    break
+                                ri = (ri + 1) & rmask
+                                q = rtab[ri]
+                            if q != -1:
+                                ri = -2
+                        else:
+                            ri = -2
+                    if p == -1 and ri != -2:
+                        d = abk[crc(did) & amask].get(did)
+                        c = abk[crc(cid) & amask].get(cid)
+                        if d is not None and c is not None and cur == d[1] and cur == c[1]:
+                            # accounts: 1 currency, 2 debits_pending, 3 debits_posted,
+                            # 4 credits_pending, 5 credits_posted, 6 flags, 9 newest transfer,
+                            # 11 batch mark, 12 number, 13 transfer count, 14-17 balances
+                            # when the batch first touched it
+                            df = d[6]
+                            cf = c[6]
+                            dsum = d[2] + d[3] + amount
+                            csum = c[4] + c[5] + amount
+                            if (dsum <= max_balance and csum <= max_balance
+                                    and (not (df | cf) & limit_flags
+                                         or (not (df | cf) & CLOSED
+                                             and not (df & DEBITS_MUST_NOT_EXCEED_CREDITS
+                                                      and dsum > d[5])
+                                             and not (cf & CREDITS_MUST_NOT_EXCEED_DEBITS
+                                                      and csum > c[3])))):
+                                if d[11] != mark:
+                                    d[11] = mark
+                                    d[14] = d[2]
+                                    d[15] = d[3]
+                                    d[16] = d[4]
+                                    d[17] = d[5]
+                                    touched.append(d)
+                                if c[11] != mark:
+                                    c[11] = mark
+                                    c[14] = c[2]
+                                    c[15] = c[3]
+                                    c[16] = c[4]
+                                    c[17] = c[5]
+                                    touched.append(c)
+                                pos = len_(ids)
+                                if f & 2:
+                                    d[2] += amount
+                                    c[4] += amount
+                                    opened += 1
+                                    if to:
+                                        _heappush(expiry, (ts + to * tps, pos))
+                                else:
+                                    d[3] += amount
+                                    c[5] += amount
+                                ttab[ti] = pos
+                                fast_ids += 1
+                                if ri >= 0:
+                                    rtab[ri] = pos
+                                    fast_refs += 1
+                                add_id(tid)
+                                add_dr(d[12])
+                                add_cr(c[12])
+                                add_amount(amount)
+                                add_fs(f)
+                                add_ts(ts)
+                                add_ref(ref)
+                                add_ud(ud)
+                                add_aux(to)
+                                add_pdr(d[9])
+                                add_pcr(c[9])
+                                d[9] = pos
+                                c[9] = pos
+                                d[13] += 1
+                                c[13] += 1
+                                if not f & 1:
+                                    results[i] = ok[i]
+                                    committed += 1
+                                    if chain >= 0:  # this event closes the chain: it commits
+                                        chain = -1
+                                        undo = []
+                                    continue
+                                linked = True
+                                done = True
+            if not done:
                 linked = _linked(ev, valid_flags)
                 if linked and i == last:
-                    code, field = LINKED_EVENT_CHAIN_OPEN, None
+                    code = LINKED_EVENT_CHAIN_OPEN
+                    self._field = None
                 else:
-                    code, field, rec = one(ev, ts, touched, mark)
-            if rec is not None:
+                    code = one(ev, ts, touched, mark)
+                done = code is OK
+            if done:
                 results[i] = ok[i]
                 committed += 1
                 if linked:
                     if chain < 0:
                         chain = i
-                    undo.append(rec)
+                    undo.append(len_(ids) - 1 if transfers_op else len_(acc) - 1)
                 elif chain >= 0:
                     chain = -1
                     undo = []
                 continue
-            results[i] = (i, code, field)
-            if code == EXISTS:
+            results[i] = (i, code, self._field)
+            if code is EXISTS:
                 exists += 1
             else:
                 rejected += 1
             if chain >= 0 or linked:  # the chain fails: undo it, newest first
-                k = len(undo)
+                k = len_(undo)
                 while k:
                     k -= 1
                     undo_one(undo[k])
@@ -413,132 +472,186 @@ class Ledger:
                 chain = -1
                 undo = []
                 skip = linked
-        self._transfers.n += fast_transfers
-        self._refs.n += fast_refs
+        self._tindex.n += fast_ids
+        self._tindex.used += fast_ids
+        self._rindex.n += fast_refs
+        self._rindex.used += fast_refs
+        self._open += opened
         self._committed += committed
         self._rejected += rejected
         self._exists += exists
         return results
 
-    def _touch(self, a, touched, mark):
+    def _fail(self, code, field):
+        self._field = field
+        return code
+
+    @staticmethod
+    def _touch(a, touched, mark):
         if a[A_MARK] != mark:
             a[A_MARK] = mark
-            touched.append((a, a[A_DPE], a[A_DPO], a[A_CPE], a[A_CPO]))
+            a[A_B_DPE] = a[A_DPE]
+            a[A_B_DPO] = a[A_DPO]
+            a[A_B_CPE] = a[A_CPE]
+            a[A_B_CPO] = a[A_CPO]
+            touched.append(a)
 
-    def _store(self, rec, d, c):
-        self._transfers.add(rec[T_ID], rec)
-        self._log.append(rec)
-        d[A_LOG].append(rec)
-        c[A_LOG].append(rec)
-        if rec[T_REF] is not None:
-            self._refs.add(rec[T_REF], rec)
+    def _store(self, tid, d, c, amount, fs, ts, ref, ud, aux):
+        """Append a transfer to the columns and the indexes; its position."""
+        pos = len(self.t_id)
+        self.t_id.append(tid)
+        self.t_dr.append(d[A_NUM])
+        self.t_cr.append(c[A_NUM])
+        self.t_amount.append(amount)
+        self.t_fs.append(fs)
+        self.t_ts.append(ts)
+        self.t_ref.append(ref)
+        self.t_ud.append(ud)
+        self.t_aux.append(aux)
+        self.t_prev_dr.append(d[A_HEAD])
+        self.t_prev_cr.append(c[A_HEAD])
+        d[A_HEAD] = pos
+        c[A_HEAD] = pos
+        d[A_COUNT] += 1
+        c[A_COUNT] += 1
+        self._tindex.insert(tid, pos)
+        if ref is not None:
+            self._rindex.insert(ref, pos)
+        return pos
+
+    def _differs(self, p, ev, f, by_reference):
+        """The first field in which the request `ev` (flags `f`) differs from the stored
+        transfer p, or None. A post or void may leave out the accounts, currency and amount
+        (they come from the pending transfer); those it gives are compared. The id is not
+        compared when the match is by reference (a retry may carry a new id)."""
+        fs = self.t_fs[p]
+        d = self._acc[self.t_dr[p]]
+        resolving = fs & _RESOLVING
+        for name, v in (("debit_account_id", d[A_ID]),
+                        ("credit_account_id", self._acc[self.t_cr[p]][A_ID]),
+                        ("amount", self.t_amount[p]), ("currency", d[A_CUR])):
+            e = ev.get(name)
+            if not (e is None and resolving) and not _same(e, v):
+                return name
+        pid = self.t_id[self.t_aux[p]] if resolving else None
+        if not _same(ev.get("pending_id"), pid):
+            return "pending_id"
+        e = ev.get("timeout")
+        if not _same(0 if e is None else e, self.t_aux[p] if fs & PENDING else 0):
+            return "timeout"
+        if not by_reference and not _same(ev.get("reference"), self.t_ref[p]):
+            return "reference"
+        if not _same(ev.get("user_data"), self.t_ud[p]):
+            return "user_data"
+        if f != fs & FLAGS_MASK:
+            return "flags"
+        return None
+
+    def _exists_code(self, p, ev, f, by_reference):
+        field = self._differs(p, ev, f, by_reference)
+        self._field = field
+        return EXISTS if field is None else EXISTS_WITH_DIFFERENT_FIELDS
 
     # ---- one transfer, every rule in order ----------------------------------------------------
 
     def _transfer(self, ev, ts, touched, mark):
-        """Check and apply one create_transfers event: (code, field, transfer or None)."""
+        """Check and apply one create_transfers event: its code (the field in self._field)."""
+        self._field = None
         if type(ev) is not dict:
-            return EVENT_INVALID, None, None
+            return EVENT_INVALID
         bad = _unknown_field(ev, TRANSFER_FIELDS)
         if bad is not None:
-            return FIELD_UNKNOWN, bad, None
+            return self._fail(FIELD_UNKNOWN, bad)
         f = ev.get("flags")
         if f is None:
             f = 0
         if type(f) is not int or f < 0 or f & ~TRANSFER_FLAGS:
-            return FLAGS_INVALID, "flags", None
+            return self._fail(FLAGS_INVALID, "flags")
         tid = ev.get("id")
         if not valid_id(tid):
-            return ID_INVALID, "id", None
-        t = self._transfers.get(tid)
-        if t is not None:
-            field = _transfer_differs(t, ev, f, False)
-            if field is None:
-                return EXISTS, None, None
-            return EXISTS_WITH_DIFFERENT_FIELDS, field, None
+            return self._fail(ID_INVALID, "id")
+        p = self._tindex.find(tid)
+        if p >= 0:
+            return self._exists_code(p, ev, f, False)
         kind = f & _KINDS
         if kind & (kind - 1):
-            return FLAGS_ARE_MUTUALLY_EXCLUSIVE, "flags", None
+            return self._fail(FLAGS_ARE_MUTUALLY_EXCLUSIVE, "flags")
         if f & _CLOSING and not f & PENDING:
-            return CLOSING_TRANSFER_MUST_BE_PENDING, "flags", None
+            return self._fail(CLOSING_TRANSFER_MUST_BE_PENDING, "flags")
         ref = ev.get("reference")
         if ref is not None and not (type(ref) is str and 0 < len(ref) <= REFERENCE_MAX):
-            return REFERENCE_INVALID, "reference", None
+            return self._fail(REFERENCE_INVALID, "reference")
         ud = ev.get("user_data")
         if ud is not None and not (type(ud) is str and len(ud) <= USER_DATA_MAX):
-            return USER_DATA_INVALID, "user_data", None
+            return self._fail(USER_DATA_INVALID, "user_data")
         if ref is not None:
-            t = self._refs.get(ref)
-            if t is not None:
-                field = _transfer_differs(t, ev, f, True)
-                if field is None:
-                    return EXISTS, None, None
-                return EXISTS_WITH_DIFFERENT_FIELDS, field, None
+            p = self._rindex.find(ref)
+            if p >= 0:
+                return self._exists_code(p, ev, f, True)
         if kind & _RESOLVING:
             return self._resolve(ev, tid, f, ref, ud, ts, touched, mark)
         if ev.get("pending_id") is not None:
-            return PENDING_ID_NOT_ALLOWED, "pending_id", None
+            return self._fail(PENDING_ID_NOT_ALLOWED, "pending_id")
         timeout = ev.get("timeout")
         if timeout is None:
             timeout = 0
         if f & PENDING:
             if type(timeout) is not int or not 0 <= timeout <= MAX_TIMEOUT:
-                return TIMEOUT_INVALID, "timeout", None
+                return self._fail(TIMEOUT_INVALID, "timeout")
         elif type(timeout) is not int or timeout != 0:
-            return TIMEOUT_RESERVED_FOR_PENDING_TRANSFER, "timeout", None
+            return self._fail(TIMEOUT_RESERVED_FOR_PENDING_TRANSFER, "timeout")
         did = ev.get("debit_account_id")
         if type(did) is not str:
-            return ID_INVALID, "debit_account_id", None
+            return self._fail(ID_INVALID, "debit_account_id")
         cid = ev.get("credit_account_id")
         if type(cid) is not str:
-            return ID_INVALID, "credit_account_id", None
+            return self._fail(ID_INVALID, "credit_account_id")
         if did == cid:
-            return ACCOUNTS_MUST_BE_DIFFERENT, None, None
+            return ACCOUNTS_MUST_BE_DIFFERENT
         amount = ev.get("amount")
         if type(amount) is not int:
-            return AMOUNT_INVALID, "amount", None
+            return self._fail(AMOUNT_INVALID, "amount")
         if amount < 0:
-            return AMOUNT_NEGATIVE, "amount", None
+            return self._fail(AMOUNT_NEGATIVE, "amount")
         if amount == 0 and not f & _CLOSING:  # a closing transfer may move nothing
-            return AMOUNT_MUST_NOT_BE_ZERO, "amount", None
+            return self._fail(AMOUNT_MUST_NOT_BE_ZERO, "amount")
         if amount > MAX_AMOUNT:
-            return AMOUNT_TOO_LARGE, "amount", None
+            return self._fail(AMOUNT_TOO_LARGE, "amount")
         cur = ev.get("currency")
         if type(cur) is not str or cur not in CURRENCIES:
-            return CURRENCY_INVALID, "currency", None
+            return self._fail(CURRENCY_INVALID, "currency")
         d = self._accounts.get(did)
         if d is None:
-            return ACCOUNT_NOT_FOUND, "debit_account_id", None
+            return self._fail(ACCOUNT_NOT_FOUND, "debit_account_id")
         c = self._accounts.get(cid)
         if c is None:
-            return ACCOUNT_NOT_FOUND, "credit_account_id", None
+            return self._fail(ACCOUNT_NOT_FOUND, "credit_account_id")
         if d[A_CUR] != cur:
-            return CURRENCY_MISMATCH, "debit_account_id", None
+            return self._fail(CURRENCY_MISMATCH, "debit_account_id")
         if c[A_CUR] != cur:
-            return CURRENCY_MISMATCH, "credit_account_id", None
+            return self._fail(CURRENCY_MISMATCH, "credit_account_id")
         if d[A_FLAGS] & CLOSED:
-            return ACCOUNT_CLOSED, "debit_account_id", None
+            return self._fail(ACCOUNT_CLOSED, "debit_account_id")
         if c[A_FLAGS] & CLOSED:
-            return ACCOUNT_CLOSED, "credit_account_id", None
+            return self._fail(ACCOUNT_CLOSED, "credit_account_id")
         dsum = d[A_DPE] + d[A_DPO] + amount
         csum = c[A_CPE] + c[A_CPO] + amount
         if dsum > MAX_BALANCE:
-            return OVERFLOWS_DEBITS, "debit_account_id", None
+            return self._fail(OVERFLOWS_DEBITS, "debit_account_id")
         if csum > MAX_BALANCE:
-            return OVERFLOWS_CREDITS, "credit_account_id", None
+            return self._fail(OVERFLOWS_CREDITS, "credit_account_id")
         if d[A_FLAGS] & DEBITS_MUST_NOT_EXCEED_CREDITS and dsum > d[A_CPO]:
-            return EXCEEDS_CREDITS, "debit_account_id", None
+            return self._fail(EXCEEDS_CREDITS, "debit_account_id")
         if c[A_FLAGS] & CREDITS_MUST_NOT_EXCEED_DEBITS and csum > c[A_DPO]:
-            return EXCEEDS_DEBITS, "credit_account_id", None
+            return self._fail(EXCEEDS_DEBITS, "credit_account_id")
         self._touch(d, touched, mark)
         self._touch(c, touched, mark)
         if f & PENDING:
             d[A_DPE] += amount
             c[A_CPE] += amount
-            self._pending.add(tid, STATE_PENDING)
             self._open += 1
             if timeout:
-                _heappush(self._expiry, (ts + timeout * self.ticks_per_second, ts, tid))
+                _heappush(self._expiry, (ts + timeout * self.ticks_per_second, len(self.t_id)))
             if f & CLOSING_DEBIT:
                 d[A_FLAGS] |= CLOSED
             if f & CLOSING_CREDIT:
@@ -546,64 +659,65 @@ class Ledger:
         else:
             d[A_DPO] += amount
             c[A_CPO] += amount
-        rec = (tid, did, cid, amount, cur, None, timeout, ref, ud, f, ts)
-        self._store(rec, d, c)
-        return OK, None, rec
+        self._store(tid, d, c, amount, f, ts, ref, ud, timeout)
+        return OK
 
     def _resolve(self, ev, tid, f, ref, ud, ts, touched, mark):
         """A post_pending_transfer or void_pending_transfer event (flags, id, reference and
         user_data already checked)."""
         pid = ev.get("pending_id")
         if pid is None:
-            return PENDING_ID_REQUIRED, "pending_id", None
+            return self._fail(PENDING_ID_REQUIRED, "pending_id")
         if type(pid) is not str:
-            return ID_INVALID, "pending_id", None
+            return self._fail(ID_INVALID, "pending_id")
         if pid == tid:
-            return PENDING_ID_MUST_BE_DIFFERENT, "pending_id", None
+            return self._fail(PENDING_ID_MUST_BE_DIFFERENT, "pending_id")
         timeout = ev.get("timeout")
         if timeout is not None and (type(timeout) is not int or timeout != 0):
-            return TIMEOUT_RESERVED_FOR_PENDING_TRANSFER, "timeout", None
-        p = self._transfers.get(pid)
-        if p is None:
-            return PENDING_TRANSFER_NOT_FOUND, "pending_id", None
-        if not p[T_FLAGS] & PENDING:
-            return PENDING_TRANSFER_NOT_PENDING, "pending_id", None
-        for name, slot in (("debit_account_id", T_DR), ("credit_account_id", T_CR),
-                           ("currency", T_CUR)):
-            v = ev.get(name)
-            if v is not None and not _same(v, p[slot]):
-                return PENDING_TRANSFER_HAS_DIFFERENT_FIELDS, name, None
-        pa = p[T_AMT]
+            return self._fail(TIMEOUT_RESERVED_FOR_PENDING_TRANSFER, "timeout")
+        q = self._tindex.find(pid)
+        if q < 0:
+            return self._fail(PENDING_TRANSFER_NOT_FOUND, "pending_id")
+        qfs = self.t_fs[q]
+        if not qfs & PENDING:
+            return self._fail(PENDING_TRANSFER_NOT_PENDING, "pending_id")
+        d = self._acc[self.t_dr[q]]
+        c = self._acc[self.t_cr[q]]
+        for name, v in (("debit_account_id", d[A_ID]), ("credit_account_id", c[A_ID]),
+                        ("currency", d[A_CUR])):
+            e = ev.get(name)
+            if e is not None and not _same(e, v):
+                return self._fail(PENDING_TRANSFER_HAS_DIFFERENT_FIELDS, name)
+        pa = self.t_amount[q]
         amount = ev.get("amount")
         if amount is None:
             amount = pa
         elif type(amount) is not int:
-            return AMOUNT_INVALID, "amount", None
+            return self._fail(AMOUNT_INVALID, "amount")
         elif f & VOID_PENDING_TRANSFER:
             if amount != pa:
-                return PENDING_TRANSFER_HAS_DIFFERENT_FIELDS, "amount", None
+                return self._fail(PENDING_TRANSFER_HAS_DIFFERENT_FIELDS, "amount")
         elif amount < 0:
-            return AMOUNT_NEGATIVE, "amount", None
+            return self._fail(AMOUNT_NEGATIVE, "amount")
         elif amount == 0 and pa:
-            return AMOUNT_MUST_NOT_BE_ZERO, "amount", None
+            return self._fail(AMOUNT_MUST_NOT_BE_ZERO, "amount")
         elif amount > pa:
-            return EXCEEDS_PENDING_TRANSFER_AMOUNT, "amount", None
-        state = self._pending.get(pid)
+            return self._fail(EXCEEDS_PENDING_TRANSFER_AMOUNT, "amount")
+        state = qfs >> STATE_SHIFT
         if state == STATE_POSTED:
-            return PENDING_TRANSFER_ALREADY_POSTED, "pending_id", None
+            return self._fail(PENDING_TRANSFER_ALREADY_POSTED, "pending_id")
         if state == STATE_VOIDED:
-            return PENDING_TRANSFER_ALREADY_VOIDED, "pending_id", None
-        if state == STATE_EXPIRED or (p[T_TIMEOUT] and
-                                      ts >= p[T_TS] + p[T_TIMEOUT] * self.ticks_per_second):
-            return PENDING_TRANSFER_EXPIRED, "pending_id", None
-        d = self._accounts.get(p[T_DR])
-        c = self._accounts.get(p[T_CR])
+            return self._fail(PENDING_TRANSFER_ALREADY_VOIDED, "pending_id")
+        timeout = self.t_aux[q]
+        if state == STATE_EXPIRED or (timeout and
+                                      ts >= self.t_ts[q] + timeout * self.ticks_per_second):
+            return self._fail(PENDING_TRANSFER_EXPIRED, "pending_id")
         # A closed account takes no transfer, except the post or void of the pending transfer
         # that closed it.
-        if d[A_FLAGS] & CLOSED and not p[T_FLAGS] & CLOSING_DEBIT:
-            return ACCOUNT_CLOSED, "debit_account_id", None
-        if c[A_FLAGS] & CLOSED and not p[T_FLAGS] & CLOSING_CREDIT:
-            return ACCOUNT_CLOSED, "credit_account_id", None
+        if d[A_FLAGS] & CLOSED and not qfs & CLOSING_DEBIT:
+            return self._fail(ACCOUNT_CLOSED, "debit_account_id")
+        if c[A_FLAGS] & CLOSED and not qfs & CLOSING_CREDIT:
+            return self._fail(ACCOUNT_CLOSED, "credit_account_id")
         self._touch(d, touched, mark)
         self._touch(c, touched, mark)
         d[A_DPE] -= pa
@@ -611,135 +725,150 @@ class Ledger:
         if f & POST_PENDING_TRANSFER:
             d[A_DPO] += amount
             c[A_CPO] += amount
-            self._pending.add(pid, STATE_POSTED)
+            self.t_fs[q] = (qfs & FLAGS_MASK) | (STATE_POSTED << STATE_SHIFT)
         else:
-            self._pending.add(pid, STATE_VOIDED)
-            self._reopen(p, d, c)
+            self.t_fs[q] = (qfs & FLAGS_MASK) | (STATE_VOIDED << STATE_SHIFT)
+            self._reopen(qfs, d, c)
         self._open -= 1
-        rec = (tid, p[T_DR], p[T_CR], amount, p[T_CUR], pid, 0, ref, ud, f, ts)
-        self._store(rec, d, c)
-        return OK, None, rec
+        self._store(tid, d, c, amount, f, ts, ref, ud, q)
+        return OK
 
     @staticmethod
-    def _reopen(p, d, c):
-        """Voiding or expiring the pending transfer p reopens the accounts it closed."""
-        if p[T_FLAGS] & CLOSING_DEBIT:
+    def _reopen(fs, d, c):
+        """Voiding or expiring a pending transfer (flags fs) reopens the accounts it closed."""
+        if fs & CLOSING_DEBIT:
             d[A_FLAGS] &= ~CLOSED
-        if p[T_FLAGS] & CLOSING_CREDIT:
+        if fs & CLOSING_CREDIT:
             c[A_FLAGS] &= ~CLOSED
 
-    def _undo_transfer(self, rec):
-        """Take back the transfer `rec`, the newest one (a failed linked chain)."""
-        d = self._accounts.get(rec[T_DR])
-        c = self._accounts.get(rec[T_CR])
-        f = rec[T_FLAGS]
-        amt = rec[T_AMT]
-        if f & PENDING:
+    def _undo_transfer(self, p):
+        """Take back transfer p, the newest one (a failed linked chain)."""
+        d = self._acc[self.t_dr[p]]
+        c = self._acc[self.t_cr[p]]
+        fs = self.t_fs[p]
+        amt = self.t_amount[p]
+        if fs & PENDING:
             d[A_DPE] -= amt
             c[A_CPE] -= amt
-            self._pending.pop(rec[T_ID])
             self._open -= 1
-            self._reopen(rec, d, c)  # a closing transfer needs open accounts: they were
-            # (its expiry entry stays in the heap and is skipped: the transfer is gone)
-        elif f & _RESOLVING:
-            p = self._transfers.get(rec[T_PID])
-            d[A_DPE] += p[T_AMT]
-            c[A_CPE] += p[T_AMT]
-            if f & POST_PENDING_TRANSFER:
+            self._reopen(fs, d, c)  # a closing transfer needs open accounts: they were
+            # (an expiry entry stays in the heap; _expire skips it)
+        elif fs & _RESOLVING:
+            q = self.t_aux[p]
+            qfs = self.t_fs[q]
+            d[A_DPE] += self.t_amount[q]
+            c[A_CPE] += self.t_amount[q]
+            if fs & POST_PENDING_TRANSFER:
                 d[A_DPO] -= amt
                 c[A_CPO] -= amt
             else:
-                if p[T_FLAGS] & CLOSING_DEBIT:
+                if qfs & CLOSING_DEBIT:
                     d[A_FLAGS] |= CLOSED
-                if p[T_FLAGS] & CLOSING_CREDIT:
+                if qfs & CLOSING_CREDIT:
                     c[A_FLAGS] |= CLOSED
-            self._pending.add(rec[T_PID], STATE_PENDING)
+            self.t_fs[q] = qfs & FLAGS_MASK  # pending again
             self._open += 1
         else:
             d[A_DPO] -= amt
             c[A_CPO] -= amt
-        self._transfers.pop(rec[T_ID])
-        if rec[T_REF] is not None:
-            self._refs.pop(rec[T_REF])
-        self._log.pop()
-        d[A_LOG].pop()
-        c[A_LOG].pop()
+        d[A_HEAD] = self.t_prev_dr[p]
+        c[A_HEAD] = self.t_prev_cr[p]
+        d[A_COUNT] -= 1
+        c[A_COUNT] -= 1
+        self._tindex.remove(self.t_id[p], p)
+        if self.t_ref[p] is not None:
+            self._rindex.remove(self.t_ref[p], p)
+        for col in self._columns():
+            col.pop()
 
     def _expire(self, now, touched, mark):
         """Expire every pending transfer whose timeout has passed at `now`, oldest deadline
         first: its pending amounts are released and the accounts it closed reopen."""
         h = self._expiry
+        fss = self.t_fs
         while h and h[0][0] <= now:
-            _, ts, tid = _heappop(h)
-            p = self._transfers.get(tid)
-            if p is None or p[T_TS] != ts or self._pending.get(tid) != STATE_PENDING:
+            due, p = _heappop(h)
+            if p >= len(fss):
+                continue  # undone with its chain
+            fs = fss[p]
+            if (not fs & PENDING or fs >> STATE_SHIFT != STATE_PENDING or not self.t_aux[p] or
+                    self.t_ts[p] + self.t_aux[p] * self.ticks_per_second != due):
                 continue  # posted, voided, or undone with its chain
-            d = self._accounts.get(p[T_DR])
-            c = self._accounts.get(p[T_CR])
+            d = self._acc[self.t_dr[p]]
+            c = self._acc[self.t_cr[p]]
             self._touch(d, touched, mark)
             self._touch(c, touched, mark)
-            d[A_DPE] -= p[T_AMT]
-            c[A_CPE] -= p[T_AMT]
-            self._pending.put(tid, STATE_EXPIRED)
+            d[A_DPE] -= self.t_amount[p]
+            c[A_CPE] -= self.t_amount[p]
+            fss[p] = (fs & FLAGS_MASK) | (STATE_EXPIRED << STATE_SHIFT)
             self._open -= 1
-            self._reopen(p, d, c)
+            self._reopen(fs, d, c)
             self._expired += 1
 
     # ---- accounts ---------------------------------------------------------------------------
 
     def _account(self, ev, ts, touched, mark):
-        """Check and apply one create_accounts event: (code, field, account or None)."""
+        """Check and apply one create_accounts event: its code (the field in self._field)."""
+        self._field = None
         if type(ev) is not dict:
-            return EVENT_INVALID, None, None
+            return EVENT_INVALID
         bad = _unknown_field(ev, ACCOUNT_FIELDS)
         if bad is not None:
-            return FIELD_UNKNOWN, bad, None
+            return self._fail(FIELD_UNKNOWN, bad)
         f = ev.get("flags")
         if f is None:
             f = 0
         if type(f) is not int or f < 0 or f & ~ACCOUNT_FLAGS:
-            return FLAGS_INVALID, "flags", None
+            return self._fail(FLAGS_INVALID, "flags")
         aid = ev.get("id")
         if not valid_id(aid):
-            return ID_INVALID, "id", None
+            return self._fail(ID_INVALID, "id")
         cur = ev.get("currency")
         ud = ev.get("user_data")
         a = self._accounts.get(aid)
         if a is not None:
             if not _same(cur, a[A_CUR]):
-                return EXISTS_WITH_DIFFERENT_FIELDS, "currency", None
+                return self._fail(EXISTS_WITH_DIFFERENT_FIELDS, "currency")
             if not _same(ud, a[A_UD]):
-                return EXISTS_WITH_DIFFERENT_FIELDS, "user_data", None
+                return self._fail(EXISTS_WITH_DIFFERENT_FIELDS, "user_data")
             if f != a[A_CFLAGS]:
-                return EXISTS_WITH_DIFFERENT_FIELDS, "flags", None
-            return EXISTS, None, None
+                return self._fail(EXISTS_WITH_DIFFERENT_FIELDS, "flags")
+            return EXISTS
         if f & DEBITS_MUST_NOT_EXCEED_CREDITS and f & CREDITS_MUST_NOT_EXCEED_DEBITS:
-            return FLAGS_ARE_MUTUALLY_EXCLUSIVE, "flags", None
+            return self._fail(FLAGS_ARE_MUTUALLY_EXCLUSIVE, "flags")
         if type(cur) is not str or cur not in CURRENCIES:
-            return CURRENCY_INVALID, "currency", None
+            return self._fail(CURRENCY_INVALID, "currency")
         if ud is not None and not (type(ud) is str and len(ud) <= USER_DATA_MAX):
-            return USER_DATA_INVALID, "user_data", None
-        a = [aid, cur, 0, 0, 0, 0, f, ud, ts, [], f, 0, len(self._account_order)]
-        self._accounts.add(aid, a)
-        self._account_order.append(a)
-        return OK, None, a
+            return self._fail(USER_DATA_INVALID, "user_data")
+        self._new_account(aid, cur, 0, 0, 0, 0, f, ud, ts, f)
+        return OK
 
-    def _undo_account(self, a):
+    def _new_account(self, aid, cur, dpe, dpo, cpe, cpo, f, ud, ts, cf):
+        a = [aid, cur, dpe, dpo, cpe, cpo, f, ud, ts, -1, cf, 0, len(self._acc), 0, 0, 0, 0, 0]
+        self._accounts.add(aid, a)
+        self._acc.append(a)
+        return a
+
+    def _undo_account(self, num):
+        a = self._acc.pop()
         self._accounts.pop(a[A_ID])
-        self._account_order.pop()
 
     # ---- queries ----------------------------------------------------------------------------
 
-    def transfer_dict(self, t):
-        """A transfer as a dict; a pending transfer also has its "state" (pending, posted,
+    def transfer_dict(self, p):
+        """Transfer p as a dict; a pending transfer also has its "state" (pending, posted,
         voided or expired)."""
-        d = {"id": t[T_ID], "debit_account_id": t[T_DR], "credit_account_id": t[T_CR],
-             "amount": t[T_AMT], "currency": t[T_CUR], "pending_id": t[T_PID],
-             "timeout": t[T_TIMEOUT], "reference": t[T_REF], "user_data": t[T_UD],
-             "flags": t[T_FLAGS], "timestamp": t[T_TS]}
-        if t[T_FLAGS] & PENDING:
-            d["state"] = STATE_NAMES[self._pending.get(t[T_ID])]
-        return d
+        fs = self.t_fs[p]
+        d = self._acc[self.t_dr[p]]
+        out = {"id": self.t_id[p], "debit_account_id": d[A_ID],
+               "credit_account_id": self._acc[self.t_cr[p]][A_ID], "amount": self.t_amount[p],
+               "currency": d[A_CUR],
+               "pending_id": self.t_id[self.t_aux[p]] if fs & _RESOLVING else None,
+               "timeout": self.t_aux[p] if fs & PENDING else 0, "reference": self.t_ref[p],
+               "user_data": self.t_ud[p], "flags": fs & FLAGS_MASK, "timestamp": self.t_ts[p]}
+        if fs & PENDING:
+            out["state"] = STATE_NAMES[fs >> STATE_SHIFT]
+        return out
 
     def lookup_accounts(self, ids):
         """The accounts with these ids, as dicts, in the order asked (unknown ids left out)."""
@@ -754,15 +883,15 @@ class Ledger:
         """The transfers with these ids, as dicts, in the order asked (unknown ids left out)."""
         out = []
         for tid in ids:
-            t = self._transfers.get(tid) if type(tid) is str else None
-            if t is not None:
-                out.append(self.transfer_dict(t))
+            p = self._tindex.find(tid) if type(tid) is str else -1
+            if p >= 0:
+                out.append(self.transfer_dict(p))
         return out
 
     def lookup_reference(self, reference):
         """The transfer committed with this reference (a dict), or None."""
-        t = self._refs.get(reference) if type(reference) is str else None
-        return None if t is None else self.transfer_dict(t)
+        p = self._rindex.find(reference) if type(reference) is str else -1
+        return None if p < 0 else self.transfer_dict(p)
 
     def get_account_transfers(self, account_id, limit=100, before_ts=None, after_ts=None,
                               newest_first=True, debits=True, credits=True):
@@ -770,52 +899,50 @@ class Ledger:
         be None), newest first (or oldest first), at most `limit` (1..8190); `debits` /
         `credits` pick the side the account is on. Returns (transfers as dicts, cursor), where
         cursor is None if that was all, else the timestamp to pass as before_ts (newest first)
-        or after_ts (oldest first) for the next page. None if the account does not exist."""
+        or after_ts (oldest first) for the next page. None if the account does not exist.
+        (Walks the account's chain from its newest transfer.)"""
         if type(limit) is not int or not 0 < limit <= MAX_PAGE:
             raise ValueError("limit must be 1..%d" % MAX_PAGE)
         a = self._accounts.get(account_id) if type(account_id) is str else None
         if a is None:
             return None
-        lst = a[A_LOG]
-        lo = 0 if after_ts is None else _bisect_ts(lst, after_ts + 1)
-        hi = len(lst) if before_ts is None else _bisect_ts(lst, before_ts)
-        if newest_first:
-            span = range(hi - 1, lo - 1, -1)
-        else:
-            span = range(lo, hi)
-        out = []
-        cursor = None
-        for j in span:
-            t = lst[j]
-            if (debits and t[T_DR] == account_id) or (credits and t[T_CR] == account_id):
-                if len(out) == limit:
-                    cursor = out[-1]["timestamp"]
+        num = a[A_NUM]
+        drs = self.t_dr
+        tss = self.t_ts
+        found = []  # matching positions, newest first
+        p = a[A_HEAD]
+        while p >= 0:
+            ts = tss[p]
+            if after_ts is not None and ts <= after_ts:
+                break
+            is_debit = drs[p] == num
+            if (before_ts is None or ts < before_ts) and (debits if is_debit else credits):
+                found.append(p)
+                if newest_first and len(found) > limit:
                     break
-                out.append(self.transfer_dict(t))
-        return out, cursor
+            p = self.t_prev_dr[p] if is_debit else self.t_prev_cr[p]
+        if not newest_first:
+            found.reverse()
+        cursor = None
+        if len(found) > limit:
+            del found[limit:]
+            cursor = tss[found[-1]]
+        return [self.transfer_dict(p) for p in found], cursor
 
     def stats(self):
         """Counters: accounts, transfers (stored), pending (open now), committed and rejected
         events, exists (idempotent retries), expired pending transfers, batches,
         last_timestamp."""
-        return {"accounts": len(self._account_order), "transfers": len(self._log),
+        return {"accounts": len(self._acc), "transfers": len(self.t_id),
                 "pending": self._open, "committed": self._committed,
                 "rejected": self._rejected, "exists": self._exists, "expired": self._expired,
                 "batches": self._batches, "last_timestamp": self._last_ts}
 
     def verify(self):
-        """Recompute every balance from the stored transfers and check every invariant and
-        index (acid.verify). Returns the problems found: an empty list when the state is
+        """Recompute every balance from the stored transfers and check every invariant, chain
+        and index (acid.verify). Returns the problems found: an empty list when the state is
         sound."""
-        problems = verify(self._account_order, self._accounts, self._log, self._transfers,
-                          self._pending, self._refs)
-        n = 0
-        for t in self._log:
-            if t[T_FLAGS] & PENDING and self._pending.get(t[T_ID]) == STATE_PENDING:
-                n += 1
-        if n != self._open:
-            problems.append("%d pending transfers open, counted %d" % (n, self._open))
-        return problems
+        return verify(self)
 
     # ---- snapshots --------------------------------------------------------------------------
 
@@ -828,54 +955,49 @@ class Ledger:
           accounts in creation order: id length, currency, user_data length (0xFFFF: none),
                    debits_pending, debits_posted, credits_pending, credits_posted, flags,
                    timestamp, creation flags; then the id and user_data (UTF-8)
-          transfers in timestamp order: id length, pending_id length (0xFF: none), reference
-                   length and user_data length (0xFFFF: none), debit and credit account
-                   numbers (positions in the account list), amount, timeout, timestamp,
-                   flags, pending state (0xFF unless a pending transfer); then the id,
-                   pending_id, reference and user_data (the currency is the accounts')
+          transfers in timestamp order: id length, reference length and user_data length
+                   (0xFFFF: none), debit and credit account numbers (positions in the account
+                   list), amount, aux (a pending transfer's timeout, a post or void's pending
+                   transfer as its position in this list), timestamp, flags, state of a pending
+                   transfer (0 pending, 1 posted, 2 voided, 3 expired); then the id, reference
+                   and user_data (the currency is the accounts')
           trailer  CRC-32 of everything before it
         """
         pack = struct.pack
-        accounts = self._account_order
+        accs = self._acc
+        n = len(self.t_id)
         parts = [pack(_HEAD, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, 0, self.ticks_per_second,
                       self._last_ts, self._batches, self._committed, self._rejected,
-                      self._exists, self._expired, len(accounts), len(self._log))]
-        for a in accounts:
-            aid = a[0].encode()
-            ud = a[7]
+                      self._exists, self._expired, len(accs), n)]
+        add = parts.append
+        for a in accs:
+            aid = a[A_ID].encode()
+            ud = a[A_UD]
             if ud is not None:
                 ud = ud.encode()
-            parts.append(pack(_ACC, len(aid), a[1].encode(), _NONE16 if ud is None else len(ud),
-                              a[2], a[3], a[4], a[5], a[6], a[8], a[10]))
-            parts.append(aid)
+            add(pack(_ACC, len(aid), a[A_CUR].encode(), _NONE16 if ud is None else len(ud),
+                     a[A_DPE], a[A_DPO], a[A_CPE], a[A_CPO], a[A_FLAGS], a[A_TS], a[A_CFLAGS]))
+            add(aid)
             if ud is not None:
-                parts.append(ud)
-        pending = self._pending
-        get = self._accounts.get
-        for t in self._log:
-            tid = t[0].encode()
-            pid = t[5]
-            ref = t[7]
-            ud = t[8]
-            f = t[9]
-            if pid is not None:
-                pid = pid.encode()
+                add(ud)
+        ids, drs, crs, amts, fss, tss, refs, uds, aux = self._columns()[:9]
+        for p in range(n):
+            tid = ids[p].encode()
+            ref = refs[p]
+            ud = uds[p]
             if ref is not None:
                 ref = ref.encode()
             if ud is not None:
                 ud = ud.encode()
-            parts.append(pack(_TR, len(tid), _NONE8 if pid is None else len(pid),
-                              _NONE16 if ref is None else len(ref),
-                              _NONE16 if ud is None else len(ud), get(t[1])[12], get(t[2])[12],
-                              t[3], t[6], t[10], f,
-                              pending.get(t[0]) if f & PENDING else _NO_STATE))
-            parts.append(tid)
-            if pid is not None:
-                parts.append(pid)
+            fs = fss[p]
+            add(pack(_TR, len(tid), _NONE16 if ref is None else len(ref),
+                     _NONE16 if ud is None else len(ud), drs[p], crs[p], amts[p], aux[p], tss[p],
+                     fs & FLAGS_MASK, fs >> STATE_SHIFT))
+            add(tid)
             if ref is not None:
-                parts.append(ref)
+                add(ref)
             if ud is not None:
-                parts.append(ud)
+                add(ud)
         body = b"".join(parts)
         return body + pack("<I", binascii.crc32(body) & 0xFFFFFFFF)
 
@@ -916,12 +1038,13 @@ class Ledger:
         asize = struct.calcsize(_ACC)
         tsize = struct.calcsize(_TR)
         end = len(data) - 4
-        order = self._account_order
-        accounts = self._accounts
-        accounts.reserve(n_acc)
+        if n_acc * asize + n_tr * tsize > end - off:
+            raise SnapshotError("snapshot truncated")
+        accs = self._acc
+        self._accounts.reserve(n_acc)
         currencies = {}  # currency bytes -> the str of the table (decoded once)
         prev = -1
-        for num in range(n_acc):
+        for _ in range(n_acc):
             (idlen, cur, udlen, dpe, dpo, cpe, cpo, f, ts, cf) = unpack(_ACC, data, off)
             off += asize
             aid = data[off:off + idlen].decode()
@@ -940,34 +1063,24 @@ class Ledger:
                         c = k
                         break
                 currencies[cur] = c
-            if not valid_id(aid) or aid in accounts:
+            if not valid_id(aid) or aid in self._accounts:
                 raise SnapshotError("bad or repeated account id %r" % aid)
             if ts <= prev or ts > last_ts or f & ~ACCOUNT_FLAGS or cf & ~ACCOUNT_FLAGS:
                 raise SnapshotError("account %s: bad timestamp or flags" % aid)
             prev = ts
-            a = [aid, c, dpe, dpo, cpe, cpo, f, ud, ts, [], cf, -1, num]
-            accounts.add(aid, a)
-            order.append(a)
-        transfers = self._transfers
-        transfers.reserve(n_tr)
-        pending = self._pending
-        refs = self._refs
+            a = self._new_account(aid, c, dpe, dpo, cpe, cpo, f, ud, ts, cf)
+            a[A_MARK] = -1
+        self._tindex.reserve(n_tr)
+        self._rindex.reserve(n_tr)
         tps = self.ticks_per_second
         prev = -1
-        for _ in range(n_tr):
-            (idlen, pidlen, reflen, udlen, dnum, cnum, amount, timeout, ts, f,
+        for p in range(n_tr):
+            (idlen, reflen, udlen, dnum, cnum, amount, aux, ts, f,
              state) = unpack(_TR, data, off)
             off += tsize
             tid = data[off:off + idlen].decode()
             off += idlen
-            pid = ref = ud = None
-            if pidlen != _NONE8:
-                pid = data[off:off + pidlen].decode()
-                off += pidlen
-                p = transfers.get(pid)
-                if p is None:
-                    raise SnapshotError("transfer %s resolves unknown %s" % (tid, pid))
-                pid = p[T_ID]
+            ref = ud = None
             if reflen != _NONE16:
                 ref = data[off:off + reflen].decode()
                 off += reflen
@@ -976,31 +1089,24 @@ class Ledger:
                 off += udlen
             if off > end:
                 raise SnapshotError("snapshot truncated")
-            if not valid_id(tid) or tid in transfers:
+            if not valid_id(tid) or self._tindex.find(tid) >= 0:
                 raise SnapshotError("bad or repeated transfer id %r" % tid)
-            if f & ~TRANSFER_FLAGS or ts <= prev or ts > last_ts or timeout > MAX_TIMEOUT:
-                raise SnapshotError("transfer %s: bad flags, timestamp or timeout" % tid)
+            if ref is not None and self._rindex.find(ref) >= 0:
+                raise SnapshotError("repeated reference %r" % ref)
+            if f & ~TRANSFER_FLAGS or ts <= prev or ts > last_ts or state > STATE_EXPIRED:
+                raise SnapshotError("transfer %s: bad flags, state or timestamp" % tid)
             prev = ts
-            if dnum >= n_acc or cnum >= n_acc:
-                raise SnapshotError("transfer %s: unknown account" % tid)
-            d = order[dnum]
-            c = order[cnum]
-            t = (tid, d[0], c[0], amount, d[1], pid, timeout, ref, ud, f, ts)
-            transfers.add(tid, t)
-            self._log.append(t)
-            d[9].append(t)
-            c[9].append(t)
-            if ref is not None:
-                refs.put(ref, t)
-            if f & PENDING:
-                if state > STATE_EXPIRED:
-                    raise SnapshotError("transfer %s: bad state %d" % (tid, state))
-                pending.put(tid, state)
-                if state == STATE_PENDING:
-                    self._open += 1
-                    if timeout:
-                        _heappush(self._expiry, (ts + timeout * tps, ts, tid))
-            elif state != _NO_STATE:
-                raise SnapshotError("transfer %s: a state, not pending" % tid)
+            if dnum >= n_acc or cnum >= n_acc or dnum == cnum:
+                raise SnapshotError("transfer %s: bad accounts" % tid)
+            if f & _RESOLVING and aux >= p:
+                raise SnapshotError("transfer %s resolves a later transfer" % tid)
+            if f & PENDING and aux > MAX_TIMEOUT:
+                raise SnapshotError("transfer %s: bad timeout" % tid)
+            self._store(tid, accs[dnum], accs[cnum], amount, f | (state << STATE_SHIFT), ts,
+                        ref, ud, aux)
+            if f & PENDING and state == STATE_PENDING:
+                self._open += 1
+                if aux:
+                    _heappush(self._expiry, (ts + aux * tps, p))
         if off != end:
             raise SnapshotError("%d bytes after the last record" % (end - off))

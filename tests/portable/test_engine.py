@@ -500,27 +500,44 @@ def test_valid_id():
 
 
 def test_slow_path_agrees_with_fast_path():
-    """The inline path for plain transfers and the general one give the same results and state."""
+    """The inline path for plain and pending transfers and the general one give the same results
+    and the same state."""
     evs = []
-    for i in range(300):
+    for i in range(400):
         dr = "ACDEFL"[i % 6]
         cr = "BLMBCA"[(i * 7) % 6]
         amount = (i * 37) % 700 - 20
-        ev = xfer("T%d" % (i % 250), dr, cr, amount)
+        ev = xfer("T%d" % (i % 330), dr, cr, amount)
         if i % 5 == 0:
             ev["reference"] = "r%d" % (i % 40)
         if i % 11 == 0:
             ev["flags"] = acid.LINKED
+        if i % 7 == 0:
+            ev["flags"] = ev.get("flags", 0) | acid.PENDING
+            if i % 3:
+                ev["timeout"] = i % 4
         if i % 13 == 0:
             ev["user_data"] = "u"
+        if i % 17 == 0:
+            ev["timeout"] = 0
+        if i % 19 == 0:
+            ev["flags"] = None
         evs.append(ev)
+    later = [post("Q%d" % i, "T%d" % i) for i in range(0, 330, 7)]
+    later += [void("V%d" % i, "T%d" % i) for i in range(0, 330, 14)]
     out = []
     for fast in (True, False):
         led = funded(acct("C"), acct("D"), acct("F", "EUR"))
         led._fast = fast
         r = led.create_transfers(evs, 5000)
         check(led)
-        out.append((r, led.snapshot()))
-    assert out[0][0] == out[1][0]
-    assert out[0][1] == out[1][1]
-    assert "ok" in codes(out[0][0]) and "exceeds_credits" in codes(out[0][0])
+        r2 = led.create_transfers(later, 5000 + 2 * 10 ** 9)
+        check(led)
+        out.append((r, r2, led.snapshot()))
+    assert out[0] == out[1]
+    got = codes(out[0][0])
+    for code in ("ok", "exceeds_credits", "exists_with_different_fields", "amount_negative",
+                 "linked_event_failed"):
+        assert code in got, code
+    got = codes(out[0][1])
+    assert "ok" in got and "pending_transfer_expired" in got

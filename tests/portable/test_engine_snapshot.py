@@ -124,13 +124,14 @@ def corrupted(edit):
     return raises(SnapshotError, Ledger.restore, led.snapshot())
 
 
-def replace_transfer(led, tid, slot, value):
-    t = led._transfers.get(tid)
-    t2 = t[:slot] + (value,) + t[slot + 1:]
-    led._transfers.add(tid, t2)
-    for lst in (led._log, led._accounts.get(t[acid.T_DR])[acid.A_LOG],
-                led._accounts.get(t[acid.T_CR])[acid.A_LOG]):
-        lst[lst.index(t)] = t2
+def set_column(led, tid, column, value):
+    """Overwrite one field of a stored transfer (the index is not told)."""
+    getattr(led, column)[led._tindex.find(tid)] = value
+
+
+def set_state(led, tid, state):
+    p = led._tindex.find(tid)
+    led.t_fs[p] = (led.t_fs[p] & acid.FLAGS_MASK) | (state << acid.STATE_SHIFT)
 
 
 def test_restore_checks_the_state():
@@ -138,13 +139,13 @@ def test_restore_checks_the_state():
         led._accounts.get("A")[acid.A_DPO] += 1
 
     def amount(led):
-        replace_transfer(led, "T1", acid.T_AMT, 124)
+        set_column(led, "T1", "t_amount", 124)
 
     def state(led):
-        led._pending.add("P1", acid.STATE_PENDING)  # P1 was posted by Q1
+        set_state(led, "P1", acid.STATE_PENDING)  # P1 was posted by Q1
 
     def order(led):
-        replace_transfer(led, "T2", acid.T_TS, led._transfers.get("T1")[acid.T_TS])
+        set_column(led, "T2", "t_ts", led.t_ts[led._tindex.find("T1")])
 
     def closed(led):
         led._accounts.get("X")[acid.A_FLAGS] = 0  # created closed
@@ -156,15 +157,15 @@ def test_restore_checks_the_state():
         led._accounts.get("A")[acid.A_CUR] = "XXX"
 
     def limit(led):  # consistent balances, but L's debits past its credits
-        replace_transfer(led, "C2", acid.T_AMT, 2000)
+        set_column(led, "C2", "t_amount", 2000)
         led._accounts.get("L")[acid.A_DPO] += 1999
         led._accounts.get("B")[acid.A_CPO] += 1999
 
     def bad_id(led):
-        replace_transfer(led, "T2", acid.T_ID, "T 2")
+        set_column(led, "T2", "t_id", "T 2")
 
     def dup_id(led):
-        replace_transfer(led, "T2", acid.T_ID, "T1")
+        set_column(led, "T2", "t_id", "T1")
 
     for edit, words in ((balance, "account A: balances"), (amount, "account A: balances"),
                         (state, "pending transfer P1"), (order, "transfer T2"),
@@ -186,10 +187,10 @@ def test_verify_finds_a_corrupted_balance():
     assert "account B" in text and "USD" in text  # its balance, and the currency's sums
     led._accounts.get("B")[acid.A_CPO] -= 5
     assert led.verify() == []
-    led._pending.add("P3", acid.STATE_PENDING)  # voided by V3
+    set_state(led, "P3", acid.STATE_PENDING)  # voided by V3
     assert any("P3" in p for p in led.verify())
-    led._pending.add("P3", acid.STATE_VOIDED)
-    led._refs.pop("ref-1")
+    set_state(led, "P3", acid.STATE_VOIDED)
+    led._rindex.remove("ref-1", led._tindex.find("T1"))
     assert any("ref-1" in p for p in led.verify())
 
 
@@ -203,8 +204,9 @@ def test_batch_invariants_raise_on_corruption():
     led = funded()
     a = led._accounts.get("A")
     c = led._accounts.get("B")
-    touched = [(a, a[acid.A_DPE], a[acid.A_DPO], a[acid.A_CPE], a[acid.A_CPO]),
-               (c, c[acid.A_DPE], c[acid.A_DPO], c[acid.A_CPE], c[acid.A_CPO])]
+    touched = [a, c]
+    for x in touched:
+        x[acid.A_B_DPE:acid.A_B_CPO + 1] = x[acid.A_DPE:acid.A_CPO + 1]
     acid.check_batch(touched)
     a[acid.A_DPO] += 7
     e = raises(acid.LedgerStateError, acid.check_batch, touched)
