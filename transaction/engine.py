@@ -319,24 +319,29 @@ class Ledger:
                 cid = ev.get("credit_account_id")
                 amount = ev.get("amount")
                 cur = ev.get("currency")
-                f = ev.get("flags")
-                ref = ev.get("reference")
-                ud = ev.get("user_data")
-                to = ev.get("timeout")
-                k = 5
-                if f is None:
-                    f = 0
-                else:
-                    k += 1
-                if ref is not None:
-                    k += 1
-                if ud is not None:
-                    k += 1
-                if to is None:
-                    to = 0
-                else:
-                    k += 1
-                if (len_(ev) == k and tp(f) is int_ and 0 <= f <= 3 and (not f & 1 or i != last)
+                k = len_(ev)
+                if k == 5:  # the five above (or fewer: then the checks below fail)
+                    f = to = k = 0
+                    ref = ud = None
+                else:  # k ends at 0 if the optional members account for all the others
+                    f = ev.get("flags")
+                    ref = ev.get("reference")
+                    ud = ev.get("user_data")
+                    to = ev.get("timeout")
+                    k -= 5
+                    if f is None:
+                        f = 0
+                    else:
+                        k -= 1
+                    if ref is not None:
+                        k -= 1
+                    if ud is not None:
+                        k -= 1
+                    if to is None:
+                        to = 0
+                    else:
+                        k -= 1
+                if (k == 0 and tp(f) is int_ and 0 <= f <= 3 and (not f & 1 or i != last)
                         and tp(to) is int_ and (to == 0 or (f & 2 and 0 < to <= max_timeout))
                         and tp(tid) is str_ and 0 < len_(tid) <= 64 and not tid.strip(id_chars)
                         and tp(amount) is int_ and 0 < amount <= max_amount

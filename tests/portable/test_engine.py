@@ -202,6 +202,9 @@ def test_every_transfer_rule():
     cases = [
         ([1, 2], "event_invalid", None),
         (xfer("T", "A", "B", 1, colour="red"), "field_unknown", "colour"),
+        (xfer("T", "A", "B", 1, v=1, w=2, x=3, y=4, z=5), "field_unknown", "v"),
+        (xfer("T", "A", "B", 1, flags=None, reference=None, user_data=None, timeout=None,
+              zz=None), "field_unknown", "zz"),
         (xfer("T", "A", "B", 1, flags=16), "flags_invalid", "flags"),
         (xfer("T", "A", "B", 1, flags=1 << 40), "flags_invalid", "flags"),
         (xfer("T", "A", "B", 1, flags=-2), "flags_invalid", "flags"),
