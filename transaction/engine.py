@@ -266,6 +266,12 @@ class Ledger:
         abk = self._accounts.buckets
         amask = self._accounts.mask
         ids = self.t_id
+        drs = self.t_dr
+        crs = self.t_cr
+        amounts = self.t_amount
+        fss = self.t_fs
+        tss = self.t_ts
+        aux_col = self.t_aux
         ttab = self._tindex.table
         tmask = self._tindex.mask
         trefs = self.t_ref
@@ -310,25 +316,25 @@ class Ledger:
             ts = base + i
             done = False
             if fast and tp(ev) is dict:
-                # A plain or pending transfer: id, debit_account_id, credit_account_id, amount,
-                # currency; optionally flags (linked, pending), timeout (pending), reference,
-                # user_data; nothing else (len(ev) == k). Every check of _transfer, for the
-                # case where all pass; anything else falls through to _transfer.
+                # The common events, when they commit: a plain or pending transfer (id,
+                # debit_account_id, credit_account_id, amount, currency; optionally flags linked
+                # and pending, timeout, reference, user_data), or the post or void of a pending
+                # transfer (id, pending_id, flags; optionally amount, reference, user_data).
+                # Every check of _transfer for the case where all pass; anything else (other
+                # members, a failure, closing transfers) falls through to _transfer.
                 tid = ev.get("id")
-                did = ev.get("debit_account_id")
-                cid = ev.get("credit_account_id")
-                amount = ev.get("amount")
-                cur = ev.get("currency")
                 k = len_(ev)
-                if k == 5:  # the five above (or fewer: then the checks below fail)
-                    f = to = k = 0
-                    ref = ud = None
-                else:  # k ends at 0 if the optional members account for all the others
+                if k == 5:  # no optional member (or a required one missing: checked below)
+                    pid = ref = ud = None
+                    f = to = 0
+                else:  # k ends at 5 (1 for a post or void) if nothing else is there
+                    pid = ev.get("pending_id")
                     f = ev.get("flags")
                     ref = ev.get("reference")
                     ud = ev.get("user_data")
                     to = ev.get("timeout")
-                    k -= 5
+                    if pid is not None:
+                        k -= 1
                     if f is None:
                         f = 0
                     else:
@@ -341,11 +347,24 @@ class Ledger:
                         to = 0
                     else:
                         k -= 1
-                if (k == 0 and tp(f) is int_ and 0 <= f <= 3 and (not f & 1 or i != last)
-                        and tp(to) is int_ and (to == 0 or (f & 2 and 0 < to <= max_timeout))
-                        and tp(tid) is str_ and 0 < len_(tid) <= 64 and not tid.strip(id_chars)
-                        and tp(amount) is int_ and 0 < amount <= max_amount
-                        and tp(did) is str_ and tp(cid) is str_ and did != cid
+                if pid is None:
+                    did = ev.get("debit_account_id")
+                    cid = ev.get("credit_account_id")
+                    amount = ev.get("amount")
+                    cur = ev.get("currency")
+                    good = (k == 5 and tp(f) is int_ and 0 <= f <= 3 and (not f & 1 or i != last)
+                            and tp(to) is int_ and (to == 0 or (f & 2 and 0 < to <= max_timeout))
+                            and tp(amount) is int_ and 0 < amount <= max_amount
+                            and tp(did) is str_ and tp(cid) is str_ and did != cid)
+                else:
+                    amount = ev.get("amount")
+                    if amount is not None:
+                        k -= 1
+                    good = (k == 1 and tp(f) is int_ and tp(to) is int_ and to == 0
+                            and (f == 4 or f == 8 or ((f == 5 or f == 9) and i != last))
+                            and tp(pid) is str_ and pid != tid
+                            and (amount is None or tp(amount) is int_))
+                if (good and tp(tid) is str_ and 0 < len_(tid) <= 64 and not tid.strip(id_chars)
                         and (ud is None or (tp(ud) is str_ and len_(ud) <= max_ud))):
                     ti = crc(tid) & tmask      # the id must be new: find it, or a free slot
                     p = ttab[ti]
@@ -368,78 +387,117 @@ class Ledger:
                                 ri = -2
                         else:
                             ri = -2
+                    d = None
                     if p == -1 and ri != -2:
-                        d = abk[crc(did) & amask].get(did)
-                        c = abk[crc(cid) & amask].get(cid)
-                        if d is not None and c is not None and cur == d[1] and cur == c[1]:
-                            # accounts: 1 currency, 2 debits_pending, 3 debits_posted,
-                            # 4 credits_pending, 5 credits_posted, 6 flags, 9 newest transfer,
-                            # 11 batch mark, 12 number, 13 transfer count, 14-17 balances
-                            # when the batch first touched it
-                            df = d[6]
-                            cf = c[6]
-                            dsum = d[2] + d[3] + amount
-                            csum = c[4] + c[5] + amount
-                            if (dsum <= max_balance and csum <= max_balance
-                                    and (not (df | cf) & limit_flags
-                                         or (not (df | cf) & CLOSED
-                                             and not (df & DEBITS_MUST_NOT_EXCEED_CREDITS
-                                                      and dsum > d[5])
-                                             and not (cf & CREDITS_MUST_NOT_EXCEED_DEBITS
-                                                      and csum > c[3])))):
-                                if d[11] != mark:
-                                    d[11] = mark
-                                    d[14] = d[2]
-                                    d[15] = d[3]
-                                    d[16] = d[4]
-                                    d[17] = d[5]
-                                    touched.append(d)
-                                if c[11] != mark:
-                                    c[11] = mark
-                                    c[14] = c[2]
-                                    c[15] = c[3]
-                                    c[16] = c[4]
-                                    c[17] = c[5]
-                                    touched.append(c)
-                                pos = len_(ids)
-                                if f & 2:
-                                    d[2] += amount
-                                    c[4] += amount
-                                    opened += 1
-                                    if to:
-                                        _heappush(expiry, (ts + to * tps, pos))
-                                else:
-                                    d[3] += amount
-                                    c[5] += amount
-                                ttab[ti] = pos
-                                fast_ids += 1
-                                if ri >= 0:
-                                    rtab[ri] = pos
-                                    fast_refs += 1
-                                add_id(tid)
-                                add_dr(d[12])
-                                add_cr(c[12])
-                                add_amount(amount)
-                                add_fs(f)
-                                add_ts(ts)
-                                add_ref(ref)
-                                add_ud(ud)
-                                add_aux(to)
-                                add_pdr(d[9])
-                                add_pcr(c[9])
-                                d[9] = pos
-                                c[9] = pos
-                                d[13] += 1
-                                c[13] += 1
-                                if not f & 1:
-                                    results[i] = ok[i]
-                                    committed += 1
-                                    if chain >= 0:  # this event closes the chain: it commits
-                                        chain = -1
-                                        undo = []
-                                    continue
-                                linked = True
-                                done = True
+                        pos = len_(ids)
+                        # accounts: 1 currency, 2 debits_pending, 3 debits_posted,
+                        # 4 credits_pending, 5 credits_posted, 6 flags, 9 newest transfer,
+                        # 11 batch mark, 12 number, 13 transfer count, 14-17 balances when the
+                        # batch first touched it
+                        if pid is None:
+                            d = abk[crc(did) & amask].get(did)
+                            c = abk[crc(cid) & amask].get(cid)
+                            if d is None or c is None or cur != d[1] or cur != c[1]:
+                                d = None
+                            else:
+                                df = d[6]
+                                cf = c[6]
+                                dsum = d[2] + d[3] + amount
+                                csum = c[4] + c[5] + amount
+                                if (dsum > max_balance or csum > max_balance
+                                        or ((df | cf) & limit_flags
+                                            and ((df | cf) & CLOSED
+                                                 or (df & DEBITS_MUST_NOT_EXCEED_CREDITS
+                                                     and dsum > d[5])
+                                                 or (cf & CREDITS_MUST_NOT_EXCEED_DEBITS
+                                                     and csum > c[3])))):
+                                    d = None
+                        else:
+                            q = crc(pid) & tmask  # the pending transfer: open, in time
+                            qp = ttab[q]
+                            while qp != -1:
+                                if qp >= 0 and ids[qp] == pid:
+                                    break
+                                q = (q + 1) & tmask
+                                qp = ttab[q]
+                            if qp >= 0:
+                                qfs = fss[qp]
+                                pa = amounts[qp]
+                                if amount is None:
+                                    amount = pa
+                                qto = aux_col[qp]
+                                # pending (flag 2) and still open (state 0: qfs < 256)
+                                if (qfs & 2 and qfs < 256
+                                        and (amount == pa if f & 8 else 0 < amount <= pa)
+                                        and (qto == 0 or ts < tss[qp] + qto * tps)):
+                                    d = acc[drs[qp]]
+                                    c = acc[crs[qp]]
+                                    if (d[6] | c[6]) & CLOSED:
+                                        d = None
+                    if d is not None:  # it commits
+                        if d[11] != mark:
+                            d[11] = mark
+                            d[14] = d[2]
+                            d[15] = d[3]
+                            d[16] = d[4]
+                            d[17] = d[5]
+                            touched.append(d)
+                        if c[11] != mark:
+                            c[11] = mark
+                            c[14] = c[2]
+                            c[15] = c[3]
+                            c[16] = c[4]
+                            c[17] = c[5]
+                            touched.append(c)
+                        if pid is not None:
+                            d[2] -= pa
+                            c[4] -= pa
+                            if f & 4:
+                                d[3] += amount
+                                c[5] += amount
+                                fss[qp] = qfs | 256   # posted
+                            else:
+                                fss[qp] = qfs | 512   # voided
+                            opened -= 1
+                            to = qp
+                        elif f & 2:
+                            d[2] += amount
+                            c[4] += amount
+                            opened += 1
+                            if to:
+                                _heappush(expiry, (ts + to * tps, pos))
+                        else:
+                            d[3] += amount
+                            c[5] += amount
+                        ttab[ti] = pos
+                        fast_ids += 1
+                        if ri >= 0:
+                            rtab[ri] = pos
+                            fast_refs += 1
+                        add_id(tid)
+                        add_dr(d[12])
+                        add_cr(c[12])
+                        add_amount(amount)
+                        add_fs(f)
+                        add_ts(ts)
+                        add_ref(ref)
+                        add_ud(ud)
+                        add_aux(to)
+                        add_pdr(d[9])
+                        add_pcr(c[9])
+                        d[9] = pos
+                        c[9] = pos
+                        d[13] += 1
+                        c[13] += 1
+                        if not f & 1:
+                            results[i] = ok[i]
+                            committed += 1
+                            if chain >= 0:  # this event closes the chain: it commits
+                                chain = -1
+                                undo = []
+                            continue
+                        linked = True
+                        done = True
             if not done:
                 linked = _linked(ev, valid_flags)
                 if linked and i == last:

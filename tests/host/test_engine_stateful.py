@@ -474,6 +474,12 @@ class LedgerMachine(RuleBasedStateMachine):
     def create_transfers(self, data):
         events = [self.draw_transfer(data) for _ in range(data.draw(st.integers(1, 6)))]
         self.now += data.draw(st.integers(0, 1500))
+        due = sorted(t["ts"] + t["timeout"] * TPS for t in self.model.transfers.values()
+                     if t["state"] == "pending" and t["timeout"])
+        if due and data.draw(st.integers(0, 3)) == 0:
+            # a batch whose last event falls just before, at or just after a deadline
+            self.now = max(self.now, data.draw(st.sampled_from(due)) - len(events) +
+                           data.draw(st.integers(0, 2)))
         self.both("transfers", events, self.now)
 
     @rule(data=st.data())
@@ -494,6 +500,26 @@ class LedgerMachine(RuleBasedStateMachine):
         events.append(last)
         self.now += data.draw(st.integers(0, 1500))
         self.both("transfers", events, self.now)
+
+    @rule(data=st.data())
+    def resolve_at_deadline(self, data):
+        """Post or void an open pending transfer at one tick before, at or after its deadline
+        (inside a batch: the release at the start of the batch has not happened yet)."""
+        m = self.model
+        due = sorted((t["ts"] + t["timeout"] * TPS, k) for k, t in m.transfers.items()
+                     if t["state"] == "pending" and t["timeout"])
+        if not due:
+            return
+        deadline, pid = data.draw(st.sampled_from(due))
+        fillers = data.draw(st.integers(1, 3))
+        events = [None] * fillers + [{"id": data.draw(st.sampled_from(TRANSFER_IDS)),
+                                      "pending_id": pid,
+                                      "flags": data.draw(st.sampled_from([POST, VOID]))}]
+        ts = deadline - fillers + data.draw(st.integers(-1, 1))
+        if ts <= m.last:
+            return
+        self.now = ts
+        self.both("transfers", events, ts)
 
     @rule(seconds=st.integers(0, 4))
     def pulse(self, seconds):
