@@ -3,7 +3,7 @@
 # limits, queries, batches and timestamps. Plain asserts: pytest on the host, `selftest engine`
 # in the kernel. Two-phase transfers, linked chains and snapshots have their own files; the
 # helpers here are shared with them.
-from transaction import acid
+from transaction import acid, engine
 from transaction.engine import BatchError, Ledger
 
 USD = "USD"
@@ -415,6 +415,13 @@ def test_batch_limits_and_errors():
     assert led.create_transfers([], 0) == []
     assert led.apply(["create_transfers", [xfer("U", "A", "B", 1)]], 0) == [(0, "ok", None)]
     check(led)
+
+
+def test_warm_up():
+    engine.warm_up(10)
+    led = ledger("A", "B")
+    assert led.create_transfers([xfer("T%d" % i, "A", "B", 1) for i in range(12)], 0)[11] == \
+        (11, "ok", None)
 
 
 def test_timestamps_unique_and_increasing():
