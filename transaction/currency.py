@@ -72,13 +72,15 @@ def _syntax(b):
     return True
 
 
-def parse_amount(value, currency, allow_zero=False):
+def parse_amount(value, currency, allow_zero=False, strict=False):
     """The amount `value` in minor units of `currency` (an int, 0 < amount <= MAX_AMOUNT).
 
     `value` is a decimal string ("1000.00", "5", "0.5": digits, at most one point between
     digits; no exponent, no '+', no spaces), a json Decimal (loads_exact) or an int (whole
     units). More significant decimals than the currency has: amount_too_precise (never
-    rounded). A float is refused (amount_invalid): it is not exact."""
+    rounded); with strict=True a string may not even have more decimal digits than the
+    currency ("1.500" USD is then refused too). A float is refused (amount_invalid): it is
+    not exact."""
     places = exponent(currency)
     if isinstance(value, Decimal):
         d = value
@@ -90,6 +92,10 @@ def parse_amount(value, currency, allow_zero=False):
         if len(b) > _MAX_TEXT or not _syntax(b[1:] if neg else b):
             raise AmountError("amount_invalid", "expected an amount like \"1000.00\", got %r"
                               % (value if len(value) <= 40 else value[:40] + "...",))
+        k = b.find(b".")
+        if strict and k >= 0 and len(b) - k - 1 > places:
+            raise AmountError("amount_too_precise", "%s has more than %d decimal place%s for %s"
+                              % (value, places, "" if places == 1 else "s", currency))
         d = Decimal(value)
     else:
         raise AmountError("amount_invalid", "expected an amount as a decimal string like "

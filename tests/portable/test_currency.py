@@ -57,6 +57,17 @@ def test_parse_examples():
     assert parse_amount("100.0", "JPY") == 100
 
 
+def test_strict_digits():
+    assert parse_amount("1.50", "USD", strict=True) == 150
+    assert parse_amount("1.5", "USD", strict=True) == 150
+    assert parse_amount("7", "JPY", strict=True) == 7
+    assert code_of("1.500", strict=True) == "amount_too_precise"
+    assert code_of("7.0", "JPY", strict=True) == "amount_too_precise"
+    assert parse_amount("1.234", "KWD", strict=True) == 1234
+    assert code_of("1.2345", "KWD", strict=True) == "amount_too_precise"
+    assert code_of("1.5x0", strict=True) == "amount_invalid"
+
+
 def test_never_rounds():
     assert code_of("0.001") == "amount_too_precise"
     assert code_of("1000.005") == "amount_too_precise"
