@@ -163,7 +163,7 @@ class Ledger:
             raise ValueError("ticks_per_second must be a positive int")
         self.ticks_per_second = ticks_per_second
         self.check = check
-        self._fast = True          # the inline path for plain transfers (tests turn it off)
+        self._fast = True          # the inline path (plain, pending, post, void; tests: off)
         self._acc = []             # accounts in creation order (A_NUM is the position)
         self._accounts = Index()   # id -> account
         self.t_id = []             # the transfer columns (acid.py)
