@@ -11,10 +11,14 @@ import sys
 MEMORY = "512M"
 
 
-def devices(disk=None, http_port=None):
+def devices(disk=None, http_port=None, nbd=None):
     """The virtio devices: a disk image (raw) when given, the entropy source, and the network
     when a host port is given: QEMU user networking, restricted (no traffic leaves the host),
-    with 127.0.0.1:http_port forwarded to the kernel's port 8080."""
+    with 127.0.0.1:http_port forwarded to the kernel's port 8080. `nbd` (a Unix socket path,
+    instead of `disk`): the disk is an NBD export there (tools/nbdfault.py for power-loss
+    tests)."""
+    if disk and nbd:
+        raise ValueError("give disk or nbd, not both")
     args = ["-device", "virtio-rng-pci,disable-legacy=on"]
     if http_port:
         args += ["-netdev", "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:8080" % http_port,
@@ -22,10 +26,16 @@ def devices(disk=None, http_port=None):
     if disk:
         args += ["-drive", "file=%s,if=none,id=disk0,format=raw,cache=writeback" % disk,
                  "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on"]
+    if nbd:
+        if "," in nbd:
+            raise ValueError("the NBD socket path must not contain a comma: %r" % nbd)
+        args += ["-drive", "driver=nbd,server.type=unix,server.path=%s,if=none,id=disk0,"
+                 "cache=writeback" % nbd,
+                 "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on"]
     return args
 
 
-def command(iso, extra=(), accel=None, disk=None, http_port=None):
+def command(iso, extra=(), accel=None, disk=None, http_port=None, nbd=None):
     accel = accel or os.environ.get("QENEX_ACCEL", "tcg")
     if accel not in ("tcg", "kvm"):
         raise SystemExit("QENEX_ACCEL must be tcg or kvm, not %r" % accel)
@@ -41,7 +51,7 @@ def command(iso, extra=(), accel=None, disk=None, http_port=None):
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-nodefaults",
     ]
-    return cmd + devices(disk, http_port) + list(extra)
+    return cmd + devices(disk, http_port, nbd) + list(extra)
 
 
 def main():

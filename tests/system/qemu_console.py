@@ -29,10 +29,10 @@ def free_port():
 class Kernel:
     """One QEMU process; `cmd` types a console command and returns its output."""
 
-    def __init__(self, iso=ISO, extra=(), timeout=60, disk=None, http_port=None):
+    def __init__(self, iso=ISO, extra=(), timeout=60, disk=None, http_port=None, nbd=None):
         assert os.path.exists(iso), "%s is missing: run make iso" % iso
         self.http_port = http_port
-        cmd = qemu.command(iso, extra, disk=disk, http_port=http_port)
+        cmd = qemu.command(iso, extra, disk=disk, http_port=http_port, nbd=nbd)
         self.started = time.monotonic()
         self.log = io.StringIO()
         self.p = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
