@@ -55,6 +55,7 @@ import stat
 import struct
 import sys
 import threading
+import time
 
 # --- protocol constants (NetworkBlockDevice/nbd doc/proto.md) ---------------------------------
 NBDMAGIC = 0x4E42444D41474943          # "NBDMAGIC"
@@ -173,6 +174,7 @@ class NbdFault:
             raise ValueError("%s: the image size (%d bytes) must be a positive multiple of %d"
                              % (image, self.size, SECTOR))
         self._lock = threading.RLock()
+        self._dirty = threading.Condition(self._lock)   # notified by every cached write
         self._writes = []           # [(offset, bytes)] since the last flush, in order
         self._cached = 0            # bytes in _writes
         self._epoch = 0             # +1 at every power cut: requests of older epochs are dead
@@ -512,6 +514,7 @@ class NbdFault:
                     self.stats["destaged_writes"] += 1
             self._writes.append((offset, bytes(data)))
             self._cached += n
+            self._dirty.notify_all()
             self.stats["writes"] += 1
             self.stats["bytes_written"] += n
             if fua:
@@ -536,9 +539,11 @@ class NbdFault:
             return len(self._writes), self._cached
 
     # ---- faults ----------------------------------------------------------------------------
-    def power_cut(self, mode, seed=0, sectors=1, bits=1, flip_range=None, at=None):
+    def power_cut(self, mode, seed=0, sectors=1, bits=1, flip_range=None, at=None, wait=None):
         """Cut the power: drop every connection and put on the medium what `mode` says of the
         writes not yet flushed (see the module's doc). The disk stays off until power_on().
+        `wait` (seconds): first wait until the cache holds a write (at most that long), and cut
+        at once then, with no flush in between.
         Returns a report: mode, seed, the cached writes and bytes, and per mode `applied`
         (writes), `blocks` (subset: blocks kept / written), `torn` (tear: index, offset,
         length, bytes that landed), `flipped` (flip: [(byte offset, bit)])."""
@@ -550,6 +555,10 @@ class NbdFault:
                 raise ValueError("flip_range %r outside the disk" % (flip_range,))
         rng = random.Random(seed)
         with self._lock:
+            if wait is not None:
+                deadline = time.monotonic() + wait
+                while not self._writes and time.monotonic() < deadline:
+                    self._dirty.wait(max(0.0, deadline - time.monotonic()))
             if mode == "tear" and at is not None and not 0 <= at < len(self._writes):
                 raise ValueError("tear at=%r: %d writes are cached" % (at, len(self._writes)))
             self._epoch += 1

@@ -92,6 +92,21 @@ def test_power_cut_drop_loses_unflushed_keeps_flushed(disk):
     qio(disk, "read -P 0x11 0 8192", "read -P 0 8192 4096")
 
 
+def test_power_cut_waits_for_an_unflushed_write(disk):
+    import threading
+    srv = disk.serve()
+    qio(disk, "write -P 0x12 0 512", "flush")
+    out = {}
+    t = threading.Thread(target=lambda: out.update(srv.power_cut("drop", wait=20)))
+    t.start()
+    r = qio(disk, "write -P 0x34 0 512", "write -P 0x56 512 512", "flush", check=False)
+    t.join(30)
+    assert out["writes"] >= 1 and r.returncode != 0      # cut at the first cached write
+    assert content(disk)[:1024] == b"\x12" * 512 + bytes(512)
+    srv.power_on()
+    assert srv.power_cut("keep", wait=0.05)["writes"] == 0          # nothing came: cut anyway
+
+
 def test_restart_on_the_same_image(disk):
     srv = disk.serve()
     qio(disk, "write -P 0x44 512 1024", "flush", "write -P 0x55 0 512", kill=True)
