@@ -11,13 +11,17 @@ import hw
 import time
 
 from drivers import rtc
-from kernel import commands, config, console, devices, memory, network, process, testrunner
+from kernel import (commands, config, console, devices, ledger, ledger_console, memory, network,
+                    process, testrunner)
 
 VERSION = "0.1.0"
-MAX_TASKS = 128  # the console, the network, the HTTP accept loop and one task per connection
+# The console, the network, the HTTP accept loop, one task per connection (<= 100), the
+# ledger's committer and maintenance, and one append task per request in flight (<= 64).
+MAX_TASKS = 256
 DEVICES = None  # kernel.devices.Devices, set at boot (reachable from the REPL)
 NETWORK = None  # kernel.network.Network when there is a network device
 HTTP = None     # kernel.http.server.Server on [network] port
+LEDGER = None   # kernel.ledger.LedgerService on the disk
 
 
 class Clock:
@@ -93,6 +97,11 @@ async def cmd_selftest(sh, args):
     out.write(testrunner.summary(passed, failed))
 
 
+def clock_ns():
+    """Wall-clock nanoseconds since 1970: the RTC at boot plus the TSC since."""
+    return (Clock.boot_epoch_s * 1000000 + hw.ticks_us()) * 1000
+
+
 def main():
     cfg = load_config()
     hw.heap_grow(cfg["kernel"]["memory_limit"])
@@ -107,6 +116,10 @@ def main():
     global DEVICES
     DEVICES = devices.Devices(hw, sched, sh.log)
     DEVICES.register()
+    global LEDGER
+    LEDGER = ledger.LedgerService(sched, cfg, clock_ns, sh.log)
+    ledger_console.register(LEDGER)
+    sched.spawn(LEDGER.start(DEVICES.disk), "ledger-recovery")
     global NETWORK
     if DEVICES.nic is not None:
         import net
@@ -114,14 +127,16 @@ def main():
         NETWORK.register()
         global HTTP
         from kernel.http import router, server as http_server
-        from kernel import system_api
+        from kernel import ledger_api, system_api
         routes = router.Router()
         system_api.SystemApi(hw, commands.REGISTRY, sched).install(routes)
+        ledger_api.LedgerApi(LEDGER, hw.ticks_us).install(routes)
         # At most 100 connections (config): lwIP's table holds 128 (net.MAX_CONNS), the rest is
         # headroom for connections being closed; one task each fits the scheduler's MAX_TASKS.
         HTTP = http_server.start(sched, NETWORK.stack, cfg, log=sh.log, router=routes,
                                  limits={"max_connections": cfg["network"]["max_connections"]},
-                                 providers={"version": VERSION, "required": ("kernel", "network"),
+                                 providers={"version": VERSION,
+                                            "required": ("kernel", "network", "ledger"),
                                             "heap": lambda: memory.heap_stats(KernelGC)})
     commands.register_command("selftest", "selftest [PATTERN]",
                               "run the portable test suite inside the kernel", cmd_selftest,

@@ -999,6 +999,11 @@ class Ledger:
             cursor = tss[found[-1]]
         return [self.transfer_dict(p) for p in found], cursor
 
+    def next_expiry(self):
+        """The earliest deadline (in ticks) of a pending transfer that may still expire, or
+        None: a pulse at or after it releases something (or drops a stale entry)."""
+        return self._expiry[0][0] if self._expiry else None
+
     def stats(self):
         """Counters: accounts, transfers (stored), pending (open now), committed and rejected
         events, exists (idempotent retries), expired pending transfers, batches,

@@ -224,6 +224,10 @@ def layout(capacity, seg_size, log_id, wal_segments=None, checkpoint_blocks=None
     seg_blocks = seg_size // BLOCK
     if checkpoint_blocks is None:
         checkpoint_blocks = (usable // 4) // 8 * 8
+        if wal_segments is None and (usable - 2 * checkpoint_blocks) // seg_blocks < MIN_SEGMENTS:
+            # A small disk for its segment size: the log's minimum first, the rest to the
+            # checkpoint areas.
+            checkpoint_blocks = max(0, (usable - MIN_SEGMENTS * seg_blocks) // 2) // 8 * 8
     else:
         checkpoint_blocks = (checkpoint_blocks + 7) // 8 * 8
     if wal_segments is None:

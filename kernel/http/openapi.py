@@ -33,10 +33,17 @@ ERROR_DESCRIPTIONS = {
     408: "The request was not complete in time",
     411: "Content-Length required (chunked request bodies are not accepted)",
     413: "Request body too large",
+    409: "Conflicts with what exists (the same id or reference with a different body, a "
+         "pending transfer resolved already)",
     415: "Request body is not application/json",
+    422: "A rule of the ledger refuses it (insufficient funds, currency mismatch, closed "
+         "account, ...)",
     431: "Request head too large or too many header fields",
     500: "Internal error of the handler",
-    503: "Too many requests in flight or too many connections (see Retry-After)",
+    503: "Too many requests in flight or too many connections, or the ledger is down (see "
+         "Retry-After)",
+    504: "Not committed in time (timeout_seconds); it may still commit: retry idempotently",
+    507: "The ledger's log is full; nothing was written",
 }
 
 COMMON_ERRORS = (400, 405, 408, 431, 500, 503)

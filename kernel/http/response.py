@@ -21,6 +21,7 @@ REASONS = {
     415: "Unsupported Media Type", 417: "Expectation Failed", 422: "Unprocessable Content",
     429: "Too Many Requests", 431: "Request Header Fields Too Large",
     500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
+    504: "Gateway Timeout", 507: "Insufficient Storage",
     505: "HTTP Version Not Supported",
 }
 

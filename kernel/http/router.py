@@ -25,7 +25,8 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 class Route:
     def __init__(self, method, pattern, handler, name=None, summary="", description="",
-                 responses=None, request_schema=None, query=None, tags=None, errors=None):
+                 responses=None, request_schema=None, query=None, tags=None, errors=None,
+                 max_body=None):
         self.method = method
         self.pattern = pattern
         self.handler = handler
@@ -39,6 +40,7 @@ class Route:
         self.query = query or []          # [(name, description, schema, required)]
         self.tags = tags or []
         self.errors = errors              # extra error statuses this route answers
+        self.max_body = max_body          # bytes of body accepted, if above the server's limit
         self.segs = _compile(pattern)
         self.params = [s for lit, s in self.segs if not lit]
 

@@ -30,7 +30,8 @@ DEFAULT_LIMITS = {
     "max_line": 4096,            # request line (414 beyond)
     "max_head": 8192,            # request line + header fields (431 beyond)
     "max_headers": 64,           # header fields (431 beyond)
-    "max_body": 65536,           # Content-Length (413 beyond)
+    "max_body": 65536,           # Content-Length (413 beyond), unless the route allows more
+    "max_large_bodies": 2,       # bodies over max_body (routes with max_body=) at once (503)
     "max_connections": 32,       # open connections (503 + Retry-After beyond)
     "max_concurrent": 64,        # requests in handlers at once (503); from the config
     "max_requests": 1000,        # requests on one connection, then Connection: close
@@ -146,6 +147,7 @@ class Server:
         self.metrics = Metrics()
         self.conns = {}             # id -> (Conn, Task)
         self.in_flight = 0
+        self.large_bodies = 0       # requests holding a body over limits.max_body
         self.listener = None
         self.accept_task = None
         self.reaper_task = None
@@ -299,7 +301,8 @@ class Server:
         rx = bytearray()
         pos = 0                  # rx[pos:] is not consumed yet
         sc = HeadScanner(L.max_line, L.max_head, L.max_headers)
-        cap = L.max_head + L.max_body + 2 * L.recv_chunk + 4
+        cap = L.max_head + self.max_body() + 2 * L.recv_chunk + 4
+        large = False            # this request holds one of the max_large_bodies slots
         served = 0
         linger = False
         try:
@@ -343,6 +346,13 @@ class Server:
                     pos = hend
                     # ---- the body
                     n = self._body_length(req)
+                    if n > L.max_body:
+                        if self.large_bodies >= L.max_large_bodies:
+                            raise HttpError(503, "service_unavailable", "%d large requests are "
+                                            "being received; retry" % L.max_large_bodies, None,
+                                            [("Retry-After", L.retry_after_s)], close=True)
+                        self.large_bodies += 1
+                        large = True
                     if len(rx) - pos < n:
                         if req.expect_continue:
                             if not await conn.send(CONTINUE, L.send_timeout_ms):
@@ -376,7 +386,13 @@ class Server:
                     linger = True
                     break
                 # ---- the answer
-                resp = await self._dispatch(req)
+                try:
+                    resp = await self._dispatch(req)
+                finally:
+                    if large:
+                        self.large_bodies -= 1
+                        large = False
+                    req.body = b""
                 served += 1
                 keep = (req.keep_alive and not resp.close and served < L.max_requests and
                         not self.stopping)
@@ -395,6 +411,8 @@ class Server:
         except Exception as e:          # a bug here: say so, drop this connection only
             self._log_exc("connection %d failed" % cid, e)
         finally:
+            if large:
+                self.large_bodies -= 1
             conn.close()
             item = self.conns.get(cid)
             if item is not None and item[0] is conn:
@@ -423,10 +441,26 @@ class Server:
                 raise HttpError(411, "length_required", "%s needs a Content-Length" % req.method,
                                 "content-length", close=True)
             return 0
-        if n > L.max_body:
+        most = L.max_body
+        if n > most:
+            try:
+                route = self.router.match(req.method, req.raw_path)[0]
+                if route.max_body is not None:
+                    most = route.max_body
+            except HttpError:
+                pass            # 404/405/400: answered with the small limit
+        if n > most:
             raise HttpError(413, "payload_too_large", "body of %d bytes; at most %d accepted"
-                            % (n, L.max_body), "content-length", close=True)
+                            % (n, most), "content-length", close=True)
         return n
+
+    def max_body(self):
+        """The largest body any route accepts."""
+        most = self.limits.max_body
+        for r in self.router.routes:
+            if r.max_body is not None and r.max_body > most:
+                most = r.max_body
+        return most
 
     async def _dispatch(self, req):
         try:

@@ -1,0 +1,380 @@
+"""The ledger service: the state machine (transaction/engine.py) behind the write-ahead log
+(transaction/recovery.py) on the block device. Design note: kernel/LEDGER.md.
+
+    svc = LedgerService(sched, cfg, clock_ns, log)
+    await svc.start(disk)                 # recovery: checkpoint + replay; formats a blank disk
+    results = await svc.submit(CREATE_TRANSFERS, events)    # durable, then applied
+
+A request is validated (transaction/requests.py), logged as one record, and applied in
+`_on_commit` when the WAL reports the record durable, in log order: replay at boot does the
+same with the same records. Portable (the block device, clock and scheduler are given).
+"""
+from transaction import engine, recovery, requests
+from transaction.acid import LedgerStateError
+from transaction.requests import CREATE_ACCOUNTS, CREATE_TRANSFERS, PULSE
+
+TICKS_PER_SECOND = 10 ** 9           # timestamps in ns since 1970, as TigerBeetle
+CHECKPOINT_MIN_BYTES = 4 << 20        # log since the last checkpoint before the next one
+REPLAY_YIELD = 64                     # records replayed between scheduler checkpoints
+TPS_WINDOW = 5                        # seconds the TPS figure is averaged over
+MAINT_MS = 250                        # period of the maintenance task (expiry, checkpoints)
+
+
+class Unavailable(Exception):
+    """The ledger cannot take requests now (HTTP 503): no disk, corruption, a failed log."""
+
+
+class Timeout(Exception):
+    """Not durable within the time given (HTTP 504); the request may still commit."""
+
+
+class Full(Exception):
+    """The log has no room (HTTP 507); nothing of the request was written."""
+
+
+class TooLarge(Exception):
+    """The request's record is larger than one log record may be (HTTP 413)."""
+
+
+class _Waiter:
+    __slots__ = ("results", "error", "abandoned")
+
+    def __init__(self):
+        self.results = None
+        self.error = None
+        self.abandoned = False
+
+
+class LedgerService:
+    def __init__(self, sched, cfg, clock_ns, log=print):
+        self.sched = sched
+        self.cfg = cfg
+        self.clock_ns = clock_ns          # () -> ns since 1970
+        self.log = log
+        self.state = "starting"           # starting, up, down
+        self.reason = ""
+        self.ledger = None
+        self.store = None
+        self.report = None
+        self.disk = None
+        self._waiting = {}                # id(record) -> _Waiter, records not yet applied
+        self._last_ts = 0                 # the last timestamp handed out
+        self._applied_seq = 0
+        self._ckpt_at = 0                 # log position (bytes written) at the last checkpoint
+        self._ckpt_len = 0                # size of the last snapshot
+        self._ckpt_wanted = False
+        self._rates = []                  # (ticks_us, committed) samples, one per second
+        self.replayed = 0
+        self.replay_ms = 0
+        self.last_checkpoint = None
+        self.timeouts = 0
+        self.full = 0
+        self.task = None
+        self.verifying = False            # no checkpoint while `verify` reads the disk
+        self.ckpt_too_large = False       # the last snapshot did not fit its area
+
+    # ---- start ----------------------------------------------------------------------------
+
+    async def start(self, disk):
+        """Recover the ledger from `disk` (format it when blank), then start maintenance."""
+        self.disk = disk
+        if disk is None:
+            self._down("no block device (start QEMU with a disk)")
+            return
+        t0 = self.sched.uptime_us()
+        try:
+            store, snapshot, payloads, report = await recovery.open_store(
+                disk, self.cfg, self.sched, on_commit=self._on_commit, format_if_blank=True)
+        except recovery.CorruptionError as e:
+            self._down("corruption: %s" % e)
+            return
+        except Exception as e:
+            self._down("recovery failed: %s: %s" % (type(e).__name__, e))
+            return
+        self.report = report
+        try:
+            led = engine.Ledger.restore(snapshot) if snapshot is not None \
+                else engine.Ledger(TICKS_PER_SECOND)
+        except Exception as e:
+            self._down("checkpoint unusable: %s: %s" % (type(e).__name__, e))
+            return
+        if led.ticks_per_second != TICKS_PER_SECOND:
+            self._down("checkpoint has %d ticks per second, not %d"
+                       % (led.ticks_per_second, TICKS_PER_SECOND))
+            return
+        self.ledger = led
+        first = report.get("first_seq", 0)
+        for i in range(len(payloads)):
+            try:
+                self._apply(payloads[i])
+            except (requests.RecordError, engine.BatchError) as e:
+                self._down("corruption: log record %d: %s" % (first + i, e))
+                return
+            except Exception as e:
+                self._down("replay of record %d failed: %s: %s"
+                           % (first + i, type(e).__name__, e))
+                return
+            payloads[i] = None
+            if i % REPLAY_YIELD == REPLAY_YIELD - 1:
+                await self.sched.checkpoint()
+        self.replayed = len(payloads)
+        self.replay_ms = (self.sched.uptime_us() - t0) // 1000
+        self._applied_seq = store.wal.seq
+        self._last_ts = led.stats()["last_timestamp"]
+        self._ckpt_at = store.wal.bytes_written
+        self._ckpt_len = len(snapshot) if snapshot is not None else 0
+        self.store = store
+        self.state = "up"
+        torn = report.get("torn")
+        self.log("ledger: %d accounts, %d transfers; replayed %d records in %d ms%s%s" % (
+            len(led._acc), len(led.t_id), self.replayed, self.replay_ms,
+            " (new disk formatted)" if report.get("formatted") else "",
+            "; torn tail cut at segment %d offset %d (seq %d)" % (
+                torn["segment"], torn["offset"], torn["seq"]) if torn else ""))
+        self.task = self.sched.spawn(self._maintain(), "ledger")
+
+    def _down(self, reason):
+        self.state = "down"
+        self.reason = reason
+        self.log("ledger: down: %s" % reason)
+        for w in self._waiting.values():
+            w.abandoned = True
+
+    # ---- requests -------------------------------------------------------------------------
+
+    def check_up(self):
+        if self.state != "up":
+            raise Unavailable("the ledger is %s%s" % (
+                self.state, ": " + self.reason if self.reason else ""))
+
+    def next_timestamp(self, n):
+        """A timestamp (ns) above every one handed out before, with room for n events."""
+        ts = self.clock_ns()
+        if ts <= self._last_ts:
+            ts = self._last_ts + 1
+        self._last_ts = ts + (n if n else 1)
+        return ts
+
+    async def submit(self, op, events, timeout_ms=None):
+        """Log the request and return the engine's results once it is durable and applied.
+        Raises Unavailable, Full, TooLarge, Timeout."""
+        self.check_up()
+        ts = self.next_timestamp(len(events))
+        if op == CREATE_TRANSFERS:
+            requests.assign_ids(events, ts)
+        record = requests.encode(op, ts, events)
+        w = _Waiter()
+        key = id(record)
+        self._waiting[key] = w
+        if timeout_ms is None:
+            await self._append(record, w, key)
+        else:
+            # The append runs in its own task so that this request can give up waiting; the
+            # record still commits (or fails) on its own.
+            task = self.sched.spawn(self._append(record, w, key), "ledger-append")
+            if not await task.wait(timeout_ms):
+                w.abandoned = True
+                self.timeouts += 1
+                raise Timeout("not committed within %d ms; it may still commit: retry with the "
+                              "same reference to learn the outcome" % timeout_ms)
+        if w.error is not None:
+            raise w.error
+        if w.results is None:
+            raise Unavailable("the ledger is down: %s" % self.reason)
+        return w.results
+
+    async def _append(self, record, w, key):
+        """store.append with its errors kept in the waiter (never raised: a task's exception
+        would be reported on the console)."""
+        try:
+            await self.store.append(record)
+        except recovery.DiskFull as e:
+            self._waiting.pop(key, None)
+            self.full += 1
+            self._ckpt_wanted = True
+            w.error = Full(str(e))
+        except recovery.RecordTooLarge as e:
+            self._waiting.pop(key, None)
+            w.error = TooLarge(str(e))
+        except recovery.WalFailed as e:
+            self._waiting.pop(key, None)
+            if self.state == "up":
+                self._down("the log failed: %s" % e)
+            w.error = Unavailable("the ledger is down: %s" % e)
+        except Exception as e:
+            self._waiting.pop(key, None)
+            w.error = Unavailable("the log failed: %s: %s" % (type(e).__name__, e))
+
+    def _apply(self, record):
+        op, ts, events = requests.decode(record)
+        return self.ledger.apply((op, events), ts)
+
+    def _on_commit(self, seq, record):
+        """The WAL's callback for each durable record, in log order."""
+        self._applied_seq = seq
+        w = self._waiting.pop(id(record), None)
+        if self.state != "up":
+            return
+        try:
+            results = self._apply(record)
+        except Exception as e:
+            # LedgerStateError or MemoryError: the state cannot be trusted; a restart recovers
+            # it from the checkpoint and the log (the record is durable).
+            self._down("record %d could not be applied (%s: %s); restart to recover"
+                       % (seq, type(e).__name__, e))
+            return
+        if w is not None:
+            w.results = results
+
+    # ---- maintenance: expiry pulses, checkpoints, the TPS figure ---------------------------
+
+    async def _maintain(self):
+        last_sample = 0
+        while self.state == "up":
+            await self.sched.sleep_ms(MAINT_MS)
+            now = self.sched.uptime_us()
+            if now - last_sample >= 1000000:
+                last_sample = now
+                self._rates.append((now, self.ledger._committed))
+                if len(self._rates) > TPS_WINDOW + 1:
+                    self._rates.pop(0)
+            try:
+                await self._expire()
+                if self._checkpoint_due():
+                    await self.checkpoint()
+            except (Unavailable, Full, Timeout, TooLarge):
+                pass
+            except recovery.CheckpointTooLarge as e:
+                # The ledger outgrew its checkpoint area: the log fills up and new requests get
+                # 507; everything committed stays. Said once; tried again after more growth.
+                if not self.ckpt_too_large:
+                    self.log("ledger: checkpoint impossible: %s; the log will fill up (507)"
+                             % e)
+                self.ckpt_too_large = True
+            except Exception as e:
+                self.log("ledger: maintenance: %s: %s" % (type(e).__name__, e))
+
+    async def _expire(self):
+        due = self.ledger.next_expiry()
+        if due is not None and due <= self.clock_ns():
+            await self.submit(PULSE, [])
+
+    def _checkpoint_due(self):
+        if self.store is None or self.store.busy or self.verifying or self.ckpt_too_large:
+            return False
+        since = self.store.wal.bytes_written - self._ckpt_at
+        if self._ckpt_wanted and since > 0:
+            return True
+        u = self.store.usage()
+        return since >= CHECKPOINT_MIN_BYTES and since >= self._ckpt_len or \
+            u["used"] * 2 > u["ring"]
+
+    async def checkpoint(self):
+        """Snapshot the state after every applied record and store it (frees log segments)."""
+        self.check_up()
+        # The snapshot and the store's head are taken with no await in between: the state is
+        # exactly that after the last durable record.
+        t0 = self.sched.uptime_us()
+        snap = self.ledger.snapshot()
+        written = self.store.wal.bytes_written
+        res = await self.store.checkpoint(snap)
+        self._ckpt_at = written
+        self._ckpt_len = len(snap)
+        self._ckpt_wanted = False
+        res["bytes"] = len(snap)
+        res["ms"] = (self.sched.uptime_us() - t0) // 1000
+        self.last_checkpoint = res
+        return res
+
+    # ---- verification --------------------------------------------------------------------
+
+    async def verify(self):
+        """Check the ledger two ways: (1) recompute every balance from the stored transfers and
+        check the invariants, chains and indexes; (2) rebuild the state from the disk (the last
+        checkpoint plus every log record, hash chain and checksums checked) and compare it with
+        the live state, byte for byte, at the same record. Returns (problems, figures)."""
+        self.check_up()
+        if self.store.busy or self.verifying:
+            raise Unavailable("a checkpoint or another verify is running; try again")
+        self.verifying = True
+        try:
+            led = self.ledger
+            problems = led.verify()
+            figures = {"accounts": len(led._acc), "transfers": len(led.t_id)}
+            # The live state at record `seq`, taken with no await in between.
+            live = led.snapshot()
+            seq = self._applied_seq
+            await self.sched.checkpoint()
+            snapshot, payloads, report = await self._read_back(seq)
+            copy = engine.Ledger.restore(snapshot) if snapshot is not None \
+                else engine.Ledger(TICKS_PER_SECOND)
+            for i in range(len(payloads)):
+                op, ts, events = requests.decode(payloads[i])
+                copy.apply((op, events), ts)
+                payloads[i] = None
+                if i % REPLAY_YIELD == REPLAY_YIELD - 1:
+                    await self.sched.checkpoint()
+            figures["checkpoint_seq"] = report["superblock"].ckpt_seq
+            figures["records"] = len(payloads)
+            figures["seq"] = seq
+            if copy.snapshot() != live:
+                problems.append("the state rebuilt from the disk (checkpoint at record %d + %d "
+                                "records) differs from the live state at record %d"
+                                % (figures["checkpoint_seq"], len(payloads), seq))
+            return problems, figures
+        finally:
+            self.verifying = False
+
+    async def _read_back(self, seq):
+        """The checkpoint and the payloads of records up to `seq`, read from the disk."""
+        payloads = []
+        seqs = []
+
+        def take(s, payload):
+            if s <= seq:
+                payloads.append(payload)
+                seqs.append(s)
+
+        snapshot, _, report = await recovery.recover(self.disk, self.cfg, on_record=take)
+        if not seqs and report["superblock"].ckpt_seq < seq or seqs and seqs[-1] < seq:
+            raise recovery.CorruptionError("the log on the disk ends before record %d" % seq,
+                                           seq=seq)
+        return snapshot, payloads, report
+
+    # ---- figures --------------------------------------------------------------------------
+
+    def tps(self):
+        r = self._rates
+        if len(r) < 2:
+            return 0
+        (t0, c0), (t1, c1) = r[0], r[-1]
+        return (c1 - c0) * 1000000 // max(t1 - t0, 1)
+
+    def transactions(self):
+        """committed, rejected, tps, wal_bytes (+ more) for `metrics transactions`."""
+        out = {"committed": 0, "rejected": 0, "tps": self.tps(), "wal_bytes": 0}
+        if self.ledger is not None:
+            s = self.ledger.stats()
+            out["committed"] = s["committed"]
+            out["rejected"] = s["rejected"]
+            out["exists"] = s["exists"]
+            out["accounts"] = s["accounts"]
+            out["transfers"] = s["transfers"]
+            out["pending"] = s["pending"]
+        if self.store is not None:
+            w = self.store.wal.stats()
+            out["wal_bytes"] = w["bytes_written"]
+            out["wal_records"] = w["records"]
+            out["wal_groups"] = w["groups"]
+            out["wal_used_bytes"] = self.store.usage()["used"]
+            out["checkpoints"] = self.store.checkpoints
+        out["timeouts"] = self.timeouts
+        out["disk_full"] = self.full
+        return out
+
+    def status(self):
+        """The component line of `status` and /health."""
+        if self.state == "up":
+            return "up (%d accounts, %d transfers)" % (len(self.ledger._acc),
+                                                       len(self.ledger.t_id))
+        return "%s: %s" % (self.state, self.reason) if self.reason else self.state

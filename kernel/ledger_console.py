@@ -1,0 +1,93 @@
+"""Console commands of the ledger: `ledger`, `ledger account ID`, `ledger verify`, and the
+figures of `metrics transactions` (kernel/commands.py's transactions provider)."""
+from kernel import commands
+from transaction.currency import format_amount
+
+USAGE = "ledger [status | account ID | verify | checkpoint]"
+
+
+def register(svc):
+    commands.register_component("ledger", svc.status)
+    commands.set_transactions_provider(svc.transactions)
+
+    async def cmd_ledger(sh, args):
+        sub = args[0] if args else "status"
+        if sub == "status" and len(args) <= 1:
+            _status(sh, svc)
+        elif sub == "account" and len(args) == 2:
+            _account(sh, svc, args[1])
+        elif sub == "verify" and len(args) == 1:
+            await _verify(sh, svc)
+        elif sub == "checkpoint" and len(args) == 1:
+            svc.check_up()
+            r = await svc.checkpoint()
+            sh.println("ledger: checkpoint %d bytes at record %d (area %d, generation %d) in "
+                       "%d ms" % (r["bytes"], r["seq"], r["area"], r["generation"], r["ms"]))
+        else:
+            raise commands.UsageError(USAGE)
+
+    commands.register_command("ledger", USAGE, "the ledger: state, an account, verification",
+                              cmd_ledger, nargs=0, max_args=2)
+
+
+def _status(sh, svc):
+    sh.println("ledger: %s" % svc.status())
+    if svc.state != "up":
+        return
+    t = svc.transactions()
+    sh.println("accounts %d, transfers %d (%d pending); committed %d, rejected %d, "
+               "duplicates %d" % (t["accounts"], t["transfers"], t["pending"], t["committed"],
+                                  t["rejected"], t["exists"]))
+    u = svc.store.usage()
+    sh.println("log: %d records, %d groups, %d bytes written; %d of %d bytes in use; "
+               "%d checkpoints" % (t["wal_records"], t["wal_groups"], t["wal_bytes"], u["used"],
+                                   u["ring"], t["checkpoints"]))
+    r = svc.report
+    if r is not None:
+        torn = r.get("torn")
+        sh.println("boot: replayed %d records in %d ms%s" % (
+            svc.replayed, svc.replay_ms, "; torn tail cut at segment %d offset %d (seq %d)" % (
+                torn["segment"], torn["offset"], torn["seq"]) if torn else ""))
+
+
+def _account(sh, svc, aid):
+    svc.check_up()
+    found = svc.ledger.lookup_accounts([aid])
+    if not found:
+        sh.println("error: no account %s" % aid[:64])
+        return
+    a = found[0]
+    cur = a["currency"]
+
+    def money(v):
+        return "%s %s" % (format_amount(v, cur), cur)
+    sh.println("account %s (%s)" % (a["id"], cur))
+    sh.println("  balance   %s (credits posted - debits posted)"
+               % money(a["credits_posted"] - a["debits_posted"]))
+    sh.println("  available %s" % money(a["credits_posted"] - a["debits_posted"] -
+                                        a["debits_pending"]))
+    sh.println("  debits    posted %s, pending %s" % (money(a["debits_posted"]),
+                                                     money(a["debits_pending"])))
+    sh.println("  credits   posted %s, pending %s" % (money(a["credits_posted"]),
+                                                     money(a["credits_pending"])))
+    from transaction import acid
+    flags = acid.flag_names(a["flags"], "account")
+    sh.println("  flags     %s" % (", ".join(flags) if flags else "none"))
+
+
+async def _verify(sh, svc):
+    try:
+        problems, f = await svc.verify()
+    except Exception as e:
+        sh.println("ledger verify: FAILED: %s" % commands.exc_text(e))
+        return
+    if problems:
+        sh.println("ledger verify: FAILED: %d problems" % len(problems))
+        for p in problems[:20]:
+            sh.println("  " + p)
+        return
+    sh.println("ledger verify: ok (%d accounts, %d transfers; balances recomputed from the "
+               "transfers; state rebuilt from the checkpoint at record %d and %d log records "
+               "matches the live state at record %d)" % (f["accounts"], f["transfers"],
+                                                          f["checkpoint_seq"], f["records"],
+                                                          f["seq"]))
