@@ -539,11 +539,14 @@ class NbdFault:
             return len(self._writes), self._cached
 
     # ---- faults ----------------------------------------------------------------------------
-    def power_cut(self, mode, seed=0, sectors=1, bits=1, flip_range=None, at=None, wait=None):
+    def power_cut(self, mode, seed=0, sectors=1, bits=1, flip_range=None, at=None, wait=None,
+                  wait_range=None):
         """Cut the power: drop every connection and put on the medium what `mode` says of the
         writes not yet flushed (see the module's doc). The disk stays off until power_on().
-        `wait` (seconds): first wait until the cache holds a write (at most that long), and cut
-        at once then, with no flush in between.
+        `at` (tear): the index of the write torn among the cached ones (-1: the last, the
+        one a `wait` caught); random when None. `wait` (seconds): first wait until the cache holds a write (with `wait_range=(start,
+        end)`: a write touching those bytes) at most that long, and cut at once then, with no
+        flush in between; report["caught"] says whether it came.
         Returns a report: mode, seed, the cached writes and bytes, and per mode `applied`
         (writes), `blocks` (subset: blocks kept / written), `torn` (tear: index, offset,
         length, bytes that landed), `flipped` (flip: [(byte offset, bit)])."""
@@ -555,12 +558,17 @@ class NbdFault:
                 raise ValueError("flip_range %r outside the disk" % (flip_range,))
         rng = random.Random(seed)
         with self._lock:
+            caught = self._caught(wait_range)
             if wait is not None:
                 deadline = time.monotonic() + wait
-                while not self._writes and time.monotonic() < deadline:
+                while not caught and time.monotonic() < deadline:
                     self._dirty.wait(max(0.0, deadline - time.monotonic()))
-            if mode == "tear" and at is not None and not 0 <= at < len(self._writes):
-                raise ValueError("tear at=%r: %d writes are cached" % (at, len(self._writes)))
+                    caught = self._caught(wait_range)
+            if mode == "tear" and at is not None:
+                if not -len(self._writes) <= at < len(self._writes):
+                    raise ValueError("tear at=%r: %d writes are cached"
+                                     % (at, len(self._writes)))
+                at %= len(self._writes)
             self._epoch += 1
             self._powered = False
             self._shutdown_conns()
@@ -569,7 +577,7 @@ class NbdFault:
             self._cached = 0
             self.stats["power_cuts"] += 1
             report = {"mode": mode, "seed": seed, "writes": len(writes),
-                      "bytes": sum(len(d) for _, d in writes)}
+                      "bytes": sum(len(d) for _, d in writes), "caught": caught}
             if mode == "keep":
                 self._apply(writes)
                 report["applied"] = len(writes)
@@ -589,6 +597,12 @@ class NbdFault:
                 report["applied"] = 0
             os.fsync(self._fd)
             return report
+
+    def _caught(self, span):
+        if span is None:
+            return bool(self._writes)
+        start, end = span
+        return any(off < end and start < off + len(data) for off, data in self._writes)
 
     def power_on(self):
         """The disk answers connections again (after power_cut)."""

@@ -105,6 +105,17 @@ def test_power_cut_waits_for_an_unflushed_write(disk):
     assert content(disk)[:1024] == b"\x12" * 512 + bytes(512)
     srv.power_on()
     assert srv.power_cut("keep", wait=0.05)["writes"] == 0          # nothing came: cut anyway
+    srv.power_on()
+    t = threading.Thread(target=lambda: out.update(srv.power_cut("tear", wait=20,
+                                                                 wait_range=(8192, 8704))))
+    t.start()
+    qio(disk, "write -P 0x78 0 512", "write -P 0x79 8000 1024", "write -P 0x7a 16384 512",
+        check=False)
+    t.join(30)
+    assert out["caught"] and out["writes"] == 2 and out["torn"]["offset"] in (0, 8000)
+    srv.power_on()
+    qio(disk, "write -P 0x1 0 512", "write -P 0x2 1024 1024", kill=True)
+    assert srv.power_cut("tear", at=-1)["torn"]["offset"] == 1024     # the last write
 
 
 def test_restart_on_the_same_image(disk):
