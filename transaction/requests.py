@@ -50,7 +50,7 @@ class RequestError(ValueError):
     """A malformed request (HTTP 400): `code`, `field` (the member, e.g. transfers[3].amount)."""
 
     def __init__(self, code, message, field=None):
-        ValueError.__init__(self, message)
+        super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
@@ -137,7 +137,7 @@ def _amount(obj, where, cur, required, amount_key="amount"):
     try:
         return parse_amount(v, cur, strict=True)
     except AmountError as e:
-        raise RequestError("invalid_field", str(e), field)
+        raise RequestError("invalid_field", e.args[-1] if e.args else str(e), field)
 
 
 def _flags(v, field, kind):

@@ -16,8 +16,11 @@ from qemu_console import Kernel, free_port
 
 
 @pytest.fixture(scope="module")
-def api():
-    k = Kernel(http_port=free_port())
+def api(tmp_path_factory):
+    disk = tmp_path_factory.mktemp("http") / "disk.img"   # the ledger's (it is in /health)
+    with open(disk, "wb") as f:
+        f.truncate(64 << 20)
+    k = Kernel(http_port=free_port(), disk=str(disk))
     k.wait_prompt()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the DHCP lease, then the listener
