@@ -8,7 +8,7 @@ from kernel.http import response
 from kernel.http.request import HttpError
 from kernel import ledger as _ledger
 from transaction import acid, engine, requests
-from transaction.currency import format_amount
+from transaction.currency import CURRENCIES, MAX_AMOUNT, format_amount
 
 MAX_BATCH_BODY = 4 << 20      # bytes of a batch request (8190 transfers with long references)
 MAX_PAGE = acid.MAX_PAGE
@@ -51,11 +51,27 @@ SEED_FIELDS = {"debit_account_id": "from_account", "credit_account_id": "to_acco
 INT = {"type": "integer"}
 STR = {"type": "string"}
 NULL_STR = {"type": "string", "nullable": True}
+ID = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$", "example": "ACC001"}
+CURRENCY = {"type": "string", "enum": sorted(CURRENCIES.keys()), "example": "USD"}
+TEXT = {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]+$", "minLength": 1}
+REFERENCE = dict(TEXT, maxLength=acid.REFERENCE_MAX)
+USER_DATA = dict(TEXT, maxLength=acid.USER_DATA_MAX)
+ACCOUNT_FLAGS = {"type": "array", "maxItems": 4, "uniqueItems": True, "items": {
+    "type": "string", "enum": [n for n, _ in acid.ACCOUNT_FLAG_NAMES]}}
+TRANSFER_FLAGS = {"type": "array", "maxItems": 6, "uniqueItems": True, "items": {
+    "type": "string", "enum": [n for n, _ in acid.TRANSFER_FLAG_NAMES]}}
 FLAGS = {"type": "array", "items": STR}
-AMOUNT = {"oneOf": [{"type": "string", "example": "1000.00"}, {"type": "number"}],
-          "description": "exact, in the currency's major unit (never rounded)"}
+TIMESTAMP = {"type": "integer", "minimum": 0, "maximum": engine.MAX_TIMESTAMP}
+AMOUNT = {"oneOf": [{"type": "string", "pattern": "^(?![0.]*$)[0-9]{1,15}(\\.[0-9]{1,2})?$",
+                     "example": "1000.00"}, {"type": "number", "exclusiveMinimum": True,
+                                             "minimum": 0, "multipleOf": 0.01}],
+          "description": "exact, in the currency's major unit, at most as many decimals as the "
+                         "currency has (never rounded); a JSON number is taken too"}
+AMOUNT_MINOR = {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT,
+                "description": "minor units (cents); instead of amount"}
 ACCOUNT_IN = {"type": "object", "required": ["id", "currency"], "additionalProperties": False,
-              "properties": {"id": STR, "currency": STR, "flags": FLAGS, "user_data": STR}}
+              "properties": {"id": ID, "currency": CURRENCY, "flags": ACCOUNT_FLAGS,
+                             "user_data": USER_DATA}}
 ACCOUNT = {"type": "object",
            "required": ["id", "currency", "debits_pending", "debits_posted", "credits_pending",
                         "credits_posted", "balance", "available", "flags", "timestamp"],
@@ -71,20 +87,29 @@ TRANSFER = {"type": "object",
                            "amount": INT, "amount_decimal": STR, "currency": STR,
                            "reference": NULL_STR, "user_data": NULL_STR, "flags": FLAGS,
                            "pending_id": NULL_STR, "timeout": INT, "timestamp": INT,
-                           "state": STR}}
+                           "state": STR, "duplicate": {"type": "boolean"}}}
 TRANSFER_IN = {"type": "object", "additionalProperties": False,
-               "properties": {"id": STR, "debit_account_id": STR, "credit_account_id": STR,
-                              "amount": AMOUNT, "amount_minor": INT, "currency": STR,
-                              "reference": STR, "user_data": STR, "flags": FLAGS,
-                              "pending_id": STR, "timeout": INT}}
+               "description": "debit_account_id, credit_account_id, currency and an amount are "
+                              "required unless the flags post or void a pending transfer",
+               "properties": {"id": ID, "debit_account_id": ID, "credit_account_id": ID,
+                              "amount": AMOUNT, "amount_minor": AMOUNT_MINOR,
+                              "currency": CURRENCY, "reference": REFERENCE,
+                              "user_data": USER_DATA, "flags": TRANSFER_FLAGS,
+                              "pending_id": ID,
+                              "timeout": {"type": "integer", "minimum": 1,
+                                          "maximum": acid.MAX_TIMEOUT}}}
 SEED_IN = {"type": "object", "required": ["from_account", "to_account", "currency"],
            "additionalProperties": False,
-           "properties": {"from_account": STR, "to_account": STR, "amount": AMOUNT,
-                          "amount_minor": INT, "currency": STR, "reference": STR, "id": STR,
-                          "user_data": STR}}
-RESOLVE_IN = {"type": "object", "additionalProperties": False,
-              "properties": {"amount": AMOUNT, "amount_minor": INT, "currency": STR, "id": STR,
-                             "reference": STR, "user_data": STR}}
+           "description": "amount (major units) or amount_minor, one of them",
+           "properties": {"from_account": ID, "to_account": ID, "amount": AMOUNT,
+                          "amount_minor": AMOUNT_MINOR,
+                          "currency": CURRENCY, "reference": REFERENCE, "id": ID,
+                          "user_data": USER_DATA}}
+POST_IN = {"type": "object", "additionalProperties": False,
+           "properties": {"amount": AMOUNT, "amount_minor": AMOUNT_MINOR, "currency": CURRENCY, "id": ID,
+                          "reference": REFERENCE, "user_data": USER_DATA}}
+VOID_IN = {"type": "object", "additionalProperties": False,
+           "properties": {"id": ID, "reference": REFERENCE, "user_data": USER_DATA}}
 RESULTS = {"type": "object", "required": ["results", "committed", "failed"],
            "properties": {"results": {"type": "array", "items": {
                "type": "object", "required": ["index", "id", "code"],
@@ -311,8 +336,9 @@ class LedgerApi:
         router.add("POST", "/api/v1/accounts", self.create_accounts, name="createAccounts",
                    tags=tags, summary="Create an account, or a batch ({\"accounts\": [...]}, "
                    "at most 8190)", request_schema={"oneOf": [ACCOUNT_IN, {
-                       "type": "object", "required": ["accounts"], "properties": {
-                           "accounts": {"type": "array", "items": ACCOUNT_IN,
+                       "type": "object", "required": ["accounts"],
+                       "additionalProperties": False, "properties": {
+                           "accounts": {"type": "array", "items": ACCOUNT_IN, "minItems": 1,
                                         "maxItems": acid.MAX_BATCH}}}]},
                    responses={201: ("Created", ACCOUNT), 200: ("Exists with the same fields, or "
                                                                "the batch's results",
@@ -324,12 +350,14 @@ class LedgerApi:
         router.add("GET", "/api/v1/accounts/{id}/transfers", self.get_account_transfers,
                    name="getAccountTransfers", tags=tags,
                    summary="An account's transfers, newest first, paginated",
-                   query=[("limit", "transfers per page (1..8190, default 100)", INT, False),
+                   query=[("limit", "transfers per page (1..8190, default 100)",
+                           {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, False),
                           ("before", "only transfers with a timestamp below this (ns); the "
-                           "previous page's next", INT, False),
-                          ("after", "only transfers with a timestamp above this (ns)", INT,
-                           False),
-                          ("order", "desc (newest first, default) or asc", STR, False)],
+                           "previous page's next", TIMESTAMP, False),
+                          ("after", "only transfers with a timestamp above this (ns)",
+                           TIMESTAMP, False),
+                          ("order", "desc (newest first, default) or asc",
+                           {"type": "string", "enum": ["desc", "asc"]}, False)],
                    responses={200: ("A page of transfers", {
                        "type": "object", "required": ["transfers", "next"],
                        "properties": {"account": STR, "transfers": {"type": "array",
@@ -346,9 +374,11 @@ class LedgerApi:
         router.add("POST", "/api/v1/transactions", self.create_transactions,
                    name="createTransactions", tags=tags,
                    summary="A batch of up to 8190 transfers (linked chains, pending, post, void)",
-                   request_schema={"type": "object", "required": ["transfers"], "properties": {
-                       "transfers": {"type": "array", "items": TRANSFER_IN,
-                                     "maxItems": acid.MAX_BATCH}}},
+                   request_schema={"type": "object", "required": ["transfers"],
+                                   "additionalProperties": False, "properties": {
+                                       "transfers": {"type": "array", "items": TRANSFER_IN,
+                                                     "minItems": 1,
+                                                     "maxItems": acid.MAX_BATCH}}},
                    responses={200: ("A result per transfer", RESULTS)}, errors=err,
                    max_body=MAX_BATCH_BODY)
         router.add("GET", "/api/v1/transactions/{id}", self.get_transaction,
@@ -356,12 +386,12 @@ class LedgerApi:
                    responses={200: ("The transfer", TRANSFER)}, errors=[503])
         router.add("POST", "/api/v1/transactions/{id}/post", self.post_pending,
                    name="postPendingTransfer", tags=tags,
-                   summary="Post a pending transfer, all or part of it", request_schema=RESOLVE_IN,
+                   summary="Post a pending transfer, all or part of it", request_schema=POST_IN,
                    responses={201: ("The posting transfer", TRANSFER),
                               200: ("Exists (retry)", TRANSFER)}, errors=err)
         router.add("POST", "/api/v1/transactions/{id}/void", self.void_pending,
                    name="voidPendingTransfer", tags=tags, summary="Void a pending transfer",
-                   request_schema=RESOLVE_IN,
+                   request_schema=VOID_IN,
                    responses={201: ("The voiding transfer", TRANSFER),
                               200: ("Exists (retry)", TRANSFER)}, errors=err)
 

@@ -141,17 +141,16 @@ def _amount(obj, where, cur, required, amount_key="amount"):
 
 
 def _flags(v, field, kind):
-    if type(v) is int and not type(v) is bool:
-        valid = acid.TRANSFER_FLAGS if kind == "transfer" else acid.ACCOUNT_FLAGS
-        if v < 0 or v & ~valid:
-            raise RequestError("invalid_field", "unknown %s flag bits in %d" % (kind, v), field)
-        return v
-    if type(v) is not list or len(v) > 8:
-        raise RequestError("invalid_field", "expected a list of flag names, got %s" % _show(v),
-                           field)
-    for n in v:
+    table = acid.TRANSFER_FLAG_NAMES if kind == "transfer" else acid.ACCOUNT_FLAG_NAMES
+    if type(v) is not list or len(v) > len(table):
+        raise RequestError("invalid_field", "expected a list of at most %d flag names, got %s"
+                           % (len(table), _show(v)), field)
+    for i in range(len(v)):
+        n = v[i]
         if type(n) is not str:
             raise RequestError("invalid_field", "expected flag names, got %s" % _show(n), field)
+        if n in v[:i]:
+            raise RequestError("invalid_field", "flag %s given twice" % _show(n), field)
     try:
         return acid.flags_from_names(v, kind)
     except ValueError as e:
@@ -227,7 +226,7 @@ def transfer_item(obj, where=""):
 
 
 def transfer_items(body):
-    """`{"transfers": [...]}` (or a bare array) -> a list of event dicts (1..8190)."""
+    """`{"transfers": [...]}` -> a list of event dicts (1..8190)."""
     items = _items(body, "transfers")
     out = []
     i = 0
@@ -306,8 +305,7 @@ def account_item(obj, where=""):
 
 
 def account_items(body):
-    """One account object -> ([event], True); `{"accounts": [...]}` or an array -> (events,
-    False)."""
+    """One account object -> ([event], True); `{"accounts": [...]}` -> (events, False)."""
     if type(body) is dict and "accounts" not in body:
         return [account_item(body)], True
     items = _items(body, "accounts")
@@ -320,13 +318,14 @@ def account_items(body):
 
 
 def _items(body, name):
-    if type(body) is dict:
-        if len(body) != 1 or name not in body:
-            for k in body:
-                if k != name:
-                    raise RequestError("invalid_field", "unknown member %s" % _show(k), k)
-            raise RequestError("invalid_field", "%s is missing" % name, name)
-        body = body[name]
+    if type(body) is not dict:
+        raise RequestError("invalid_field", "expected {\"%s\": [...]}" % name, "body")
+    if len(body) != 1 or name not in body:
+        for k in body:
+            if k != name:
+                raise RequestError("invalid_field", "unknown member %s" % _show(k), k)
+        raise RequestError("invalid_field", "%s is missing" % name, name)
+    body = body[name]
     if type(body) is not list:
         raise RequestError("invalid_field", "expected an array of %s" % name, name)
     if not body:

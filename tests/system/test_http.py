@@ -228,7 +228,14 @@ def test_a_thousand_malformed_requests_leave_the_server_answering(api):
 
 def test_schemathesis_against_openapi(api):
     url = "http://127.0.0.1:%d/api/v1/openapi.json" % api.http_port
-    r = subprocess.run(["schemathesis", "run", url, "--checks", "all", "--max-examples", "25",
+    # Every check but positive_data_acceptance: the schema cannot say that an amount may have
+    # only as many decimals as its currency, or that two transfers may not share an account,
+    # so some schema-valid bodies are refused with 400/422 by design. Invalid ones must be 4xx.
+    # Nor ensure_resource_availability: a batch answers 200 with a result per item, and the
+    # items that failed name ids that were never created.
+    r = subprocess.run(["schemathesis", "run", url, "--checks", "all", "--exclude-checks",
+                        "positive_data_acceptance,ensure_resource_availability",
+                        "--max-examples", "25",
                         "--request-timeout", "10", "--no-color"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
