@@ -224,12 +224,12 @@ class NbdFault:
             self._cached = 0
         for t in list(self._threads):
             t.join(5)
-        if self._listener is not None:
+        if self._listener is not None:         # started: the socket file is ours
             self._listener.close()
-        try:
-            os.unlink(self.socket_path)
-        except OSError:
-            pass
+            try:
+                os.unlink(self.socket_path)
+            except OSError:
+                pass
         os.close(self._fd)
 
     def __enter__(self):
@@ -544,9 +544,10 @@ class NbdFault:
         """Cut the power: drop every connection and put on the medium what `mode` says of the
         writes not yet flushed (see the module's doc). The disk stays off until power_on().
         `at` (tear): the index of the write torn among the cached ones (-1: the last, the
-        one a `wait` caught); random when None. `wait` (seconds): first wait until the cache holds a write (with `wait_range=(start,
-        end)`: a write touching those bytes) at most that long, and cut at once then, with no
-        flush in between; report["caught"] says whether it came.
+        one a `wait` caught); random when None. `wait` (seconds): first wait until the cache
+        holds a write (with `wait_range=(start, end)`: a write touching those bytes) at most
+        that long, and cut at once then, with no flush in between; report["caught"] says
+        whether it came. `sectors`, `bits`, `flip_range`: see flip.
         Returns a report: mode, seed, the cached writes and bytes, and per mode `applied`
         (writes), `blocks` (subset: blocks kept / written), `torn` (tear: index, offset,
         length, bytes that landed), `flipped` (flip: [(byte offset, bit)])."""
