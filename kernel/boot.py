@@ -119,7 +119,8 @@ def main():
     global LEDGER
     LEDGER = ledger.LedgerService(sched, cfg, clock_ns, sh.log)
     ledger_console.register(LEDGER)
-    sched.spawn(LEDGER.start(DEVICES.disk), "ledger-recovery")
+    # Recovery before the prompt and the API: what it reports comes first on the console.
+    sched.run_until_complete(LEDGER.start(DEVICES.disk), name="ledger-recovery")
     global NETWORK
     if DEVICES.nic is not None:
         import net

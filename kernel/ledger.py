@@ -20,6 +20,15 @@ TPS_WINDOW = 5                        # seconds the TPS figure is averaged over
 MAINT_MS = 250                        # period of the maintenance task (expiry, checkpoints)
 
 
+async def _blank(disk):
+    """True if the places of the superblock copies (the first 64 and last 16 blocks) hold
+    only zeros: a new disk, safe to format."""
+    for lba, n in ((0, 64), (disk.capacity - 16, 16)):
+        if lba < 0 or any(await disk.read(lba, n)):
+            return False
+    return True
+
+
 class Unavailable(Exception):
     """The ledger cannot take requests now (HTTP 503): no disk, corruption, a failed log."""
 
@@ -75,16 +84,24 @@ class LedgerService:
 
     # ---- start ----------------------------------------------------------------------------
 
-    async def start(self, disk):
-        """Recover the ledger from `disk` (format it when blank), then start maintenance."""
+    async def start(self, disk, format_foreign=False):
+        """Recover the ledger from `disk`, then start maintenance. A blank disk (zeros where
+        the superblocks go) is formatted; one that holds other data is left alone (the ledger
+        is down until `ledger format` erases it: format_foreign=True)."""
         self.disk = disk
+        self.state = "starting"
+        self.reason = ""
         if disk is None:
-            self._down("no block device (start QEMU with a disk)")
+            self._down("no block device (start QEMU with a disk)", quiet=True)
             return
         t0 = self.sched.uptime_us()
         try:
+            blank = format_foreign or await _blank(disk)
             store, snapshot, payloads, report = await recovery.open_store(
-                disk, self.cfg, self.sched, on_commit=self._on_commit, format_if_blank=True)
+                disk, self.cfg, self.sched, on_commit=self._on_commit, format_if_blank=blank)
+        except recovery.NotFormatted:
+            self._down("the disk holds data that is not a ledger; `ledger format` erases it")
+            return
         except recovery.CorruptionError as e:
             self._down("corruption: %s" % e)
             return
@@ -133,10 +150,11 @@ class LedgerService:
                 torn["segment"], torn["offset"], torn["seq"]) if torn else ""))
         self.task = self.sched.spawn(self._maintain(), "ledger")
 
-    def _down(self, reason):
+    def _down(self, reason, quiet=False):
         self.state = "down"
         self.reason = reason
-        self.log("ledger: down: %s" % reason)
+        if not quiet:
+            self.log("ledger: down: %s" % reason)
         for w in self._waiting.values():
             w.abandoned = True
 

@@ -3,7 +3,7 @@ figures of `metrics transactions` (kernel/commands.py's transactions provider)."
 from kernel import commands
 from transaction.currency import format_amount
 
-USAGE = "ledger [status | account ID | verify | checkpoint]"
+USAGE = "ledger [status | account ID | verify | checkpoint | format]"
 
 
 def register(svc):
@@ -23,6 +23,14 @@ def register(svc):
             r = await svc.checkpoint()
             sh.println("ledger: checkpoint %d bytes at record %d (area %d, generation %d) in "
                        "%d ms" % (r["bytes"], r["seq"], r["area"], r["generation"], r["ms"]))
+        elif sub == "format" and len(args) == 1:
+            # Only a disk that holds no ledger: a ledger's disk is never formatted over.
+            if svc.state != "down" or svc.reason.find("not a ledger") < 0 or svc.disk is None:
+                sh.println("error: only a disk that holds no ledger is formatted (the ledger "
+                           "is %s)" % svc.status())
+                return
+            await svc.start(svc.disk, format_foreign=True)
+            sh.println("ledger: %s" % svc.status())
         else:
             raise commands.UsageError(USAGE)
 

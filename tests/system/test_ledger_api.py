@@ -14,9 +14,8 @@ from qemu_console import Kernel, free_port
 
 def boot(disk):
     k = Kernel(disk=disk, http_port=free_port())
-    k.wait_prompt()
-    # Recovery reports on the console, then the prompt is drawn again.
-    k.expect(r"ledger: [^\r\n]*\r+\n", timeout=120)
+    # Recovery reports on the console before the prompt.
+    k.expect(r"ledger: [^\r\n]*\r+\n", timeout=300)
     k.wait_prompt()
     wait_ledger(k)
     return k
@@ -196,5 +195,28 @@ def test_survives_a_kill_and_a_boot_on_the_same_disk(led):
         assert acc["credits_posted"] == before["credits_posted"] + 100
         out = k.cmd("ledger verify", timeout=300)
         assert "ledger verify: ok" in out, out
+    finally:
+        k.close()
+
+
+def test_a_disk_with_other_data_is_never_formatted_over(tmp_path):
+    disk = str(tmp_path / "foreign.img")
+    with open(disk, "wb") as f:
+        f.truncate(64 << 20)
+        f.seek(0)
+        f.write(b"not a ledger" * 100)
+    k = Kernel(disk=disk, http_port=free_port())
+    try:
+        k.expect(r"ledger: down: the disk holds data that is not a ledger", timeout=120)
+        k.wait_prompt()
+        with open(disk, "rb") as f:
+            assert f.read(12) == b"not a ledger"        # untouched
+        assert "format" in k.cmd("ledger")
+        out = k.cmd("ledger format", timeout=120)
+        assert "ledger: up" in out, out
+        wait_ledger(k)
+        s, out = call(k, "POST", "/api/v1/accounts", {"id": "A1", "currency": "EUR"})
+        assert s == 201, out
+        assert "error" in k.cmd("ledger format")      # never over a ledger
     finally:
         k.close()
