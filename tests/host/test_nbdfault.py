@@ -9,6 +9,8 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
+import time
 
 import pytest
 
@@ -93,12 +95,18 @@ def test_power_cut_drop_loses_unflushed_keeps_flushed(disk):
 
 
 def test_power_cut_waits_for_an_unflushed_write(disk):
-    import threading
     srv = disk.serve()
     qio(disk, "write -P 0x12 0 512", "flush")
     out = {}
-    t = threading.Thread(target=lambda: out.update(srv.power_cut("drop", wait=20)))
+    waiting = threading.Event()
+
+    def cut(**kw):
+        waiting.set()
+        out.update(srv.power_cut(**kw))
+    t = threading.Thread(target=cut, kwargs=dict(mode="drop", wait=20))
     t.start()
+    waiting.wait(10)
+    time.sleep(0.3)                   # inside power_cut's wait by now
     r = qio(disk, "write -P 0x34 0 512", "write -P 0x56 512 512", "flush", check=False)
     t.join(30)
     assert out["writes"] >= 1 and r.returncode != 0      # cut at the first cached write
@@ -106,9 +114,11 @@ def test_power_cut_waits_for_an_unflushed_write(disk):
     srv.power_on()
     assert srv.power_cut("keep", wait=0.05)["writes"] == 0          # nothing came: cut anyway
     srv.power_on()
-    t = threading.Thread(target=lambda: out.update(srv.power_cut("tear", wait=20,
-                                                                 wait_range=(8192, 8704))))
+    waiting.clear()
+    t = threading.Thread(target=cut, kwargs=dict(mode="tear", wait=20, wait_range=(8192, 8704)))
     t.start()
+    waiting.wait(10)
+    time.sleep(0.3)
     qio(disk, "write -P 0x78 0 512", "write -P 0x79 8000 1024", "write -P 0x7a 16384 512",
         check=False)
     t.join(30)

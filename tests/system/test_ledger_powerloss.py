@@ -169,8 +169,7 @@ class Machine:
         self.port = free_port()
         self.k = Kernel(iso=ISO, nbd=self.sock, http_port=self.port)
         self.boots += 1
-        self.k.wait_prompt(120)
-        # the ledger's recovery reports on the console when it is done, then the prompt again
+        # the ledger's recovery reports on the console when it is done, then the prompt
         line = self.k.expect(r"ledger: (\d+ accounts|down)[^\r\n]*[\r\n]", timeout=120)
         self.k.wait_prompt()
         if expect_up and "down" in line:
