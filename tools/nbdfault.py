@@ -3,7 +3,7 @@
 tests (issue 4). Python standard library only.
 
 It serves one raw image file over a Unix socket (QEMU: `-drive driver=nbd,server.type=unix,
-server.path=SOCKET`, see tools/qemu.py `nbd=`; qemu-io: `nbd+unix:///?socket=SOCKET`).
+server.path=SOCKET`, see tools/qemu.py `nbd=` and `--nbd`; qemu-io: `nbd+unix:///?socket=SOCKET`).
 
 The disk model. A WRITE goes to a cache in memory: the ordered list of (offset, data) written
 since the last FLUSH. A READ sees the file with the cache laid over it. A FLUSH writes the cache

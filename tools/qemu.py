@@ -56,16 +56,19 @@ def command(iso, extra=(), accel=None, disk=None, http_port=None, nbd=None):
 
 def main():
     args = sys.argv[1:]
-    disk = port = None
-    while len(args) >= 2 and args[0] in ("--disk", "--http-port"):
+    disk = port = nbd = None
+    while len(args) >= 2 and args[0] in ("--disk", "--http-port", "--nbd"):
         if args[0] == "--disk":
             disk = args[1]
+        elif args[0] == "--nbd":
+            nbd = args[1]
         else:
             port = int(args[1])
         args = args[2:]
-    if not args:
-        raise SystemExit("usage: qemu.py [--disk IMAGE] [--http-port PORT] ISO [extra qemu args]")
-    cmd = command(args[0], args[1:], disk=disk, http_port=port)
+    if not args or (disk and nbd):
+        raise SystemExit("usage: qemu.py [--disk IMAGE | --nbd SOCKET] [--http-port PORT] ISO "
+                         "[extra qemu args]")
+    cmd = command(args[0], args[1:], disk=disk, http_port=port, nbd=nbd)
     print("QENEX OS in QEMU (%s). Quit: Ctrl-A then X; or type 'halt'." % cmd[2], flush=True)
     os.execvp(cmd[0], cmd)
 
