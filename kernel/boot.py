@@ -118,7 +118,7 @@ def main():
     DEVICES.register()
     global LEDGER
     LEDGER = ledger.LedgerService(sched, cfg, clock_ns, sh.log)
-    ledger_console.register(LEDGER)
+    ledger_console.register(LEDGER, DEVICES.disk is not None)
     # Recovery before the prompt and the API: what it reports comes first on the console.
     sched.run_until_complete(LEDGER.start(DEVICES.disk), name="ledger-recovery")
     global NETWORK
@@ -137,7 +137,8 @@ def main():
         HTTP = http_server.start(sched, NETWORK.stack, cfg, log=sh.log, router=routes,
                                  limits={"max_connections": cfg["network"]["max_connections"]},
                                  providers={"version": VERSION,
-                                            "required": ("kernel", "network", "ledger"),
+                                            "required": ("kernel", "network") + (
+                                                ("ledger",) if DEVICES.disk is not None else ()),
                                             "heap": lambda: memory.heap_stats(KernelGC)})
     commands.register_command("selftest", "selftest [PATTERN]",
                               "run the portable test suite inside the kernel", cmd_selftest,

@@ -6,9 +6,12 @@ from transaction.currency import format_amount
 USAGE = "ledger [status | account ID | verify | checkpoint | format]"
 
 
-def register(svc):
-    commands.register_component("ledger", svc.status)
-    commands.set_transactions_provider(svc.transactions)
+def register(svc, has_disk=True):
+    """The console command always; the `status`/health component and the figures only with a
+    disk (without one the ledger is "not present", like the disk)."""
+    if has_disk:
+        commands.register_component("ledger", svc.status)
+        commands.set_transactions_provider(svc.transactions)
 
     async def cmd_ledger(sh, args):
         sub = args[0] if args else "status"

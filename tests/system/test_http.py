@@ -236,7 +236,7 @@ def test_schemathesis_against_openapi(api):
     r = subprocess.run(["schemathesis", "run", url, "--checks", "all", "--exclude-checks",
                         "positive_data_acceptance,ensure_resource_availability",
                         "--max-examples", "25",
-                        "--request-timeout", "10", "--no-color"],
+                        "--request-timeout", "120", "--no-color"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
 
