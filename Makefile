@@ -11,7 +11,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 PY_SOURCES := $(shell find kernel drivers transaction security compliance protocols ai tests/portable -name '*.py' 2>/dev/null)
 C_SOURCES := $(shell find boot drivers kernel/port -name '*.[chS]' -o -name '*.ld' -o -name '*.mk' -o -name Makefile 2>/dev/null)
 
-.PHONY: all deps kernel archive iso run test test-host test-system bench clean
+.PHONY: all deps kernel archive iso run test test-host test-system bench soak clean
 
 all: iso
 
@@ -57,6 +57,14 @@ test-system: $(ISO)
 bench: $(ISO)
 	bash tools/deps.sh bench
 	$(PYTHON) tools/bench.py
+
+# Crash tests of the ledger with many kill points (tools/crashtest.py; make test runs 20). A
+# 24 MiB disk with 1 MiB WAL segments: the log goes round its 12 MiB ring in a few hundred.
+KILLS ?= 300
+SEED ?= 1
+soak: $(ISO)
+	$(PYTHON) tools/crashtest.py --kills $(KILLS) --seed $(SEED) --disk-size 24M --segment-size 1MB \
+	  --max-load 2 --boot-kill 0.1 --full-every 50
 
 clean:
 	rm -rf $(BUILD)/port $(BUILD)/musl $(BUILD)/*.elf $(BUILD)/*.tar $(BUILD)/*.iso
