@@ -9,6 +9,8 @@ A request is validated (transaction/requests.py), logged as one record, and appl
 `_on_commit` when the WAL reports the record durable, in log order: replay at boot does the
 same with the same records. Portable (the block device, clock and scheduler are given).
 """
+import gc
+
 from transaction import engine, recovery, requests
 from transaction.acid import LedgerStateError
 from transaction.requests import CREATE_ACCOUNTS, CREATE_TRANSFERS, PULSE
@@ -46,9 +48,15 @@ class TooLarge(Exception):
 
 
 class _Waiter:
-    __slots__ = ("results", "error", "abandoned")
+    """A request whose record is in the log queue: what to apply when it is durable (the
+    validated events: the same as decoding the record gives, without decoding it again) and
+    where its results go."""
+    __slots__ = ("op", "ts", "events", "results", "error", "abandoned")
 
-    def __init__(self):
+    def __init__(self, op, ts, events):
+        self.op = op
+        self.ts = ts
+        self.events = events
         self.results = None
         self.error = None
         self.abandoned = False
@@ -81,6 +89,8 @@ class LedgerService:
         self.task = None
         self.verifying = False            # no checkpoint while `verify` reads the disk
         self.ckpt_too_large = False       # the last snapshot did not fit its area
+        self.last_batch = None            # step times of the last batch request (ledger_api)
+        self.warm_ms = -1                 # time engine.warm_up took after the boot
 
     # ---- start ----------------------------------------------------------------------------
 
@@ -135,6 +145,8 @@ class LedgerService:
             if i % REPLAY_YIELD == REPLAY_YIELD - 1:
                 await self.sched.checkpoint()
         self.replayed = len(payloads)
+        # The shared results of a full batch, built now: later, on a heap fragmented by a big
+        # request, building them cost ~25 s in the kernel (ENGINE.md, kernel performance).
         self.replay_ms = (self.sched.uptime_us() - t0) // 1000
         self._applied_seq = store.wal.seq
         self._last_ts = led.stats()["last_timestamp"]
@@ -181,7 +193,7 @@ class LedgerService:
         if op == CREATE_TRANSFERS:
             requests.assign_ids(events, ts)
         record = requests.encode(op, ts, events)
-        w = _Waiter()
+        w = _Waiter(op, ts, events)
         key = id(record)
         self._waiting[key] = w
         if timeout_ms is None:
@@ -234,7 +246,11 @@ class LedgerService:
         if self.state != "up":
             return
         try:
-            results = self._apply(record)
+            if w is not None:
+                results = self.ledger.apply((w.op, w.events), w.ts)
+                w.events = None
+            else:
+                results = self._apply(record)
         except Exception as e:
             # LedgerStateError or MemoryError: the state cannot be trusted; a restart recovers
             # it from the checkpoint and the log (the record is durable).
@@ -247,6 +263,14 @@ class LedgerService:
     # ---- maintenance: expiry pulses, checkpoints, the TPS figure ---------------------------
 
     async def _maintain(self):
+        # The shared results of a full batch, built once the boot is over: building them inside
+        # a big request, on a heap fragmented by it, cost ~25 s in the kernel (ENGINE.md); done
+        # during the boot itself it cost ~20 s, here ~1 s.
+        await self.sched.sleep_ms(MAINT_MS)
+        t0 = self.sched.uptime_us()
+        gc.collect()   # a multi-block allocation walks over every used block ahead of the free
+        engine.warm_up()
+        self.warm_ms = (self.sched.uptime_us() - t0) // 1000
         last_sample = 0
         while self.state == "up":
             await self.sched.sleep_ms(MAINT_MS)
@@ -393,6 +417,10 @@ class LedgerService:
     def status(self):
         """The component line of `status` and /health."""
         if self.state == "up":
-            return "up (%d accounts, %d transfers)" % (len(self.ledger._acc),
-                                                       len(self.ledger.t_id))
+            # A torn tail cut at boot stays visible: an unfinished write after a crash, or
+            # damage to the last group written, which the format cannot tell apart (FORMAT.md).
+            torn = self.report is not None and self.report.get("torn")
+            return "up (%d accounts, %d transfers%s)" % (
+                len(self.ledger._acc), len(self.ledger.t_id),
+                "; torn log tail cut at boot" if torn else "")
         return "%s: %s" % (self.state, self.reason) if self.reason else self.state

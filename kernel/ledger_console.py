@@ -53,11 +53,17 @@ def _status(sh, svc):
     sh.println("log: %d records, %d groups, %d bytes written; %d of %d bytes in use; "
                "%d checkpoints" % (t["wal_records"], t["wal_groups"], t["wal_bytes"], u["used"],
                                    u["ring"], t["checkpoints"]))
+    b = svc.last_batch
+    if b is not None:
+        sh.println("last batch: %d transfers, %d bytes: receive %d ms, parse %d ms, validate %d "
+                   "ms, log + apply %d ms, answer %d ms" % (
+                       b["items"], b["bytes"], b["receive_ms"], b["parse_ms"], b["validate_ms"],
+                       b["commit_ms"], b["answer_ms"]))
     r = svc.report
     if r is not None:
         torn = r.get("torn")
-        sh.println("boot: replayed %d records in %d ms%s" % (
-            svc.replayed, svc.replay_ms, "; torn tail cut at segment %d offset %d (seq %d)" % (
+        sh.println("boot: replayed %d records in %d ms, warm-up %d ms%s" % (
+            svc.replayed, svc.replay_ms, svc.warm_ms, "; torn tail cut at segment %d offset %d (seq %d)" % (
                 torn["segment"], torn["offset"], torn["seq"]) if torn else ""))
 
 
