@@ -20,7 +20,11 @@ def api(tmp_path_factory):
     disk = tmp_path_factory.mktemp("http") / "disk.img"   # the ledger's (it is in /health)
     with open(disk, "wb") as f:
         f.truncate(64 << 20)
-    k = Kernel(http_port=free_port(), disk=str(disk))
+    # timeout_seconds 300: schemathesis sends 8190-item batches, seconds each under TCG, and a
+    # 504 would read as a server error (speed is make bench's business).
+    from test_config import make_iso
+    iso = make_iso(tmp_path_factory.mktemp("iso"), system_text="[transaction]\ntimeout_seconds = 300\n")
+    k = Kernel(iso, http_port=free_port(), disk=str(disk))
     k.wait_prompt()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the DHCP lease, then the listener
