@@ -18,6 +18,7 @@ from transaction.requests import CREATE_ACCOUNTS, CREATE_TRANSFERS, PULSE
 TICKS_PER_SECOND = 10 ** 9           # timestamps in ns since 1970, as TigerBeetle
 CHECKPOINT_MIN_BYTES = 4 << 20        # log since the last checkpoint before the next one
 REPLAY_YIELD = 64                     # records replayed between scheduler checkpoints
+SEAL = b""                            # the empty record that closes a burst (_seal)
 TPS_WINDOW = 5                        # seconds the TPS figure is averaged over
 MAINT_MS = 250                        # period of the maintenance task (expiry, checkpoints)
 
@@ -91,6 +92,9 @@ class LedgerService:
         self.ckpt_too_large = False       # the last snapshot did not fit its area
         self.last_batch = None            # step times of the last batch request (ledger_api)
         self.warm_ms = -1                 # time engine.warm_up took after the boot
+        self._sealed_seq = 0              # log sequence after the last seal record
+        self._quiet_seq = -1              # log sequence seen quiet at the last tick
+        self.seals = 0
 
     # ---- start ----------------------------------------------------------------------------
 
@@ -236,6 +240,8 @@ class LedgerService:
             w.error = Unavailable("the log failed: %s: %s" % (type(e).__name__, e))
 
     def _apply(self, record):
+        if not record:
+            return []          # a seal
         op, ts, events = requests.decode(record)
         return self.ledger.apply((op, events), ts)
 
@@ -284,6 +290,7 @@ class LedgerService:
                 await self._expire()
                 if self._checkpoint_due():
                     await self.checkpoint()
+                await self._seal()
             except (Unavailable, Full, Timeout, TooLarge):
                 pass
             except recovery.CheckpointTooLarge as e:
@@ -295,6 +302,22 @@ class LedgerService:
                 self.ckpt_too_large = True
             except Exception as e:
                 self.log("ledger: maintenance: %s: %s" % (type(e).__name__, e))
+
+    async def _seal(self):
+        """Once the log has been quiet for a period after new records, append one empty record
+        in a group of its own. Recovery can tell damage to a committed group from a torn write
+        only when a later group follows it (FORMAT.md, recovery step 4): the seal makes the
+        burst's last group such a group. Costs one small write + flush per quiet period."""
+        wal = self.store.wal
+        if wal.seq == self._sealed_seq or wal.queue or wal.committing:
+            self._quiet_seq = -1
+            return
+        if self._quiet_seq != wal.seq:
+            self._quiet_seq = wal.seq          # quiet since this tick; seal at the next one
+            return
+        await self.store.append(SEAL)
+        self._sealed_seq = wal.seq
+        self.seals += 1
 
     async def _expire(self):
         due = self.ledger.next_expiry()
@@ -351,8 +374,9 @@ class LedgerService:
             copy = engine.Ledger.restore(snapshot) if snapshot is not None \
                 else engine.Ledger(TICKS_PER_SECOND)
             for i in range(len(payloads)):
-                op, ts, events = requests.decode(payloads[i])
-                copy.apply((op, events), ts)
+                if payloads[i]:
+                    op, ts, events = requests.decode(payloads[i])
+                    copy.apply((op, events), ts)
                 payloads[i] = None
                 if i % REPLAY_YIELD == REPLAY_YIELD - 1:
                     await self.sched.checkpoint()
@@ -410,6 +434,7 @@ class LedgerService:
             out["wal_groups"] = w["groups"]
             out["wal_used_bytes"] = self.store.usage()["used"]
             out["checkpoints"] = self.store.checkpoints
+        out["seals"] = self.seals
         out["timeouts"] = self.timeouts
         out["disk_full"] = self.full
         return out

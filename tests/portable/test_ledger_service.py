@@ -390,3 +390,35 @@ def test_default_layout_fits_a_small_disk_for_its_segment_size():
     assert sb.wal_lba + sb.nseg * sb.seg_size // BLOCK <= 131072 - 16
     sb = superblock.layout(524288, 16 << 20, b"0123456789abcdef")   # 256 MiB: a quarter each
     assert sb.ckpt_blocks == (524288 - 64 - 16) // 4 // 8 * 8 and sb.nseg >= 4
+
+
+def test_damage_to_the_last_group_is_found_once_the_burst_is_sealed():
+    # Without a later group, damage to the last group looks like a torn write (FORMAT.md); the
+    # service appends an empty record once the log is quiet, so the burst's last group has a
+    # later group and damage to it is corruption, not a silently cut tail.
+    env = Env()
+    seed_accounts(env)
+    last = env.ok("POST", "/api/v1/transaction", {"from_account": "ACC001",
+                                                  "to_account": "ACC002", "amount": "1.00",
+                                                  "currency": "USD"}, 201)
+
+    async def quiet():
+        await env.sched.sleep_ms(2000)
+    env.run(quiet())
+    assert env.svc.seals >= 1
+    sb = env.svc.store.sb
+    env.disk.power_cut()
+    # Find the last data record with a payload (the transfer) and flip a bit in its payload.
+    from transaction import wal as walmod
+    data = env.media.data
+    found = None
+    for i in range(sb.nseg * sb.seg_size // BLOCK):
+        lba = sb.wal_lba + i
+        h = walmod.parse_header(bytes(data[lba * BLOCK:(lba + 1) * BLOCK]), 0)
+        if h is not None and h.log_id == sb.log_id and h.length > 0:
+            found = lba
+    assert found is not None
+    data[found * BLOCK + 128 + 3] ^= 0x10
+    env2 = Env(env.media)
+    assert env2.svc.state == "down" and env2.svc.reason.find("corruption") >= 0, \
+        (env2.svc.reason, last["id"])
