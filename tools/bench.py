@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """`make bench`: boot time, image sizes, idle heap, and the interpreter ratio (MicroPython in the
-kernel vs CPython on this host, same script, same run). Figures are printed, never asserted."""
+kernel vs CPython on this host, same script, same run); disk and HTTP against host baselines; the
+ledger through the HTTP API (tools/bench_ledger.py) against PostgreSQL 15 doing the same transfer
+(tools/bench_pg.py), with the ratios and the distance to the seed's 100K TPS and 10 ms. Figures
+are printed, never asserted."""
 import os
 import re
 import statistics
@@ -185,6 +188,35 @@ def http_bench(tmp):
             c, kr, kp50, kp99, kbad, nr, np50, np99, kr / nr))
 
 
+def ledger_bench():
+    """The ledger through the HTTP API, then PostgreSQL doing the same transfers at the same
+    concurrency in the same run; ours over PostgreSQL's as ratios."""
+    import bench_ledger
+    import bench_pg
+    print("ledger: transfers through the HTTP API with the WAL flushed before every answer; %d "
+          "accounts, single transfers %d s per run, batches of %d on one connection"
+          % (bench_ledger.ACCOUNTS, bench_ledger.SECONDS, bench_ledger.BATCH))
+    sys.stdout.flush()
+    ours = bench_ledger.run(log=lambda line: print(line, flush=True))
+    pg = bench_pg.run(seconds=bench_ledger.SECONDS)
+    print("ledger vs PostgreSQL %s (this host, pgbench on a Unix socket: no HTTP or JSON; "
+          "synchronous_commit=on; the same transfer with the balance limit and the idempotency "
+          "key, tools/bench/pg_ledger.sql)" % os.path.basename(os.path.dirname(bench_pg.pg_bin())))
+    print("   %-26s %9s %9s %9s | %9s %9s %9s | %9s %9s" % (
+        "", "QENEX TPS", "p50 ms", "p99 ms", "PG TPS", "p50 ms", "p99 ms", "TPS ratio",
+        "p50 ratio"))
+    rows = [("single, %2d connection%s" % (c, "" if c == 1 else "s"), ours["single"][c],
+             pg["single"][c]) for c in bench_ledger.CONNECTIONS]
+    rows.append(("batches of %d, 1 conn." % bench_ledger.BATCH, ours["batch"], pg["batch"]))
+    for label, o, (ptps, pp50, pp99) in rows:
+        print("   %-26s %9.1f %9.1f %9.1f | %9.0f %9.1f %9.1f | %8.4fx %8.1fx" % (
+            label, o["tps"], o["p50"], o["p99"], ptps, pp50, pp99, o["tps"] / ptps,
+            o["p50"] / pp50))
+    print("   (TPS ratio = QENEX TPS / PostgreSQL TPS; p50 ratio = QENEX p50 / PostgreSQL p50; "
+          "batch latencies are per batch of %d)" % bench_ledger.BATCH)
+    bench_ledger.seed_distance(ours["single"], ours["batch"])
+
+
 def main():
     print("QENEX OS benchmarks (QEMU TCG, %s)" % time.strftime("%Y-%m-%d %H:%M"))
     times = boot_times()
@@ -227,6 +259,7 @@ def main():
         disk_bench(tmp)
     with tempfile.TemporaryDirectory(dir=os.path.join(REPO, "build")) as tmp:
         http_bench(tmp)
+    ledger_bench()
 
 
 if __name__ == "__main__":
