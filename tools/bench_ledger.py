@@ -44,7 +44,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "system"))
-from qemu_console import Kernel, free_port  # noqa: E402
+from qemu_console import ANSI, Kernel, free_port  # noqa: E402
 
 ACCOUNTS = 10000
 ACCOUNT_BATCH = 1000          # accounts per POST /api/v1/accounts
@@ -251,6 +251,19 @@ def single_run(port, conns, seconds, tag, seq, accounts=ACCOUNTS):
             "seconds": elapsed}
 
 
+def last_batch_steps(k):
+    """The step times of the last batch request, from the console's `ledger` command (kernel
+    ms): "receive 331 ms, parse 1411 ms, ..." or None."""
+    try:
+        out = k.cmd("ledger", timeout=60)
+    except Exception:
+        return None
+    for line in out.splitlines():
+        if line.startswith("last batch:"):
+            return line.split(":", 1)[1].split("bytes:", 1)[-1].strip()
+    return None
+
+
 def batch_body(tag, rnd, accounts=ACCOUNTS):
     items = []
     for i in range(BATCH):
@@ -264,8 +277,10 @@ def batch_body(tag, rnd, accounts=ACCOUNTS):
     return ('{"transfers":[' + ",".join(items) + "]}").encode()
 
 
-def batch_run(port, n, tag):
-    """n batches of BATCH transfers, one after another on one connection."""
+def batch_run(port, n, tag, kernel_times=False, k=None):
+    """n batches of BATCH transfers, one after another on one connection. kernel_times: the
+    kernel's clock (GET /api/v1/metrics/cpu) before and after each batch, in its detail; k (the
+    Kernel): the step times of each batch from the console's `ledger` command too."""
     rnd = random.Random(tag)
     c = Client(port, timeout=300)
     times = []
@@ -275,11 +290,16 @@ def batch_run(port, n, tag):
     bad = {}
     for j in range(n):
         body = batch_body("%s%d" % (tag, j), rnd)
+        k0 = cpu_sample(port) if kernel_times else None
         s, out, dt, (sent, first) = c.call("POST", "/api/v1/transactions", body)
+        k1 = cpu_sample(port) if kernel_times else None
+        steps = last_batch_steps(k) if k is not None else None
         wall += dt
         detail.append({"status": s, "seconds": dt, "sent": sent, "first_byte": first,
                        "body": len(body), "answer": len(out),
-                       "error": out[:300].decode("utf-8", "replace") if s != 200 else None})
+                       "error": out[:300].decode("utf-8", "replace") if s != 200 else None,
+                       "kernel": (k0[0] + k0[1], k1[0] + k1[1]) if kernel_times else None,
+                       "steps": steps})
         if s != 200:
             bad[s] = bad.get(s, 0) + 1
             continue
@@ -389,6 +409,53 @@ async def _dispatch(req):
 H._dispatch = _dispatch
 H._respond = _awrap("http_respond", H._respond)
 """
+
+# Checkpoint timers, put in place before the setup and kept for the whole run: a checkpoint
+# builds the ledger's snapshot (no request runs meanwhile), writes and flushes it.
+CHECKPOINT_SETUP = r"""
+import hw
+from kernel import boot
+C = {}
+E = []
+boot.BENCH_CKPT = C
+boot.BENCH_CKPT_EVENTS = E
+def _cacc(name, us):
+    e = C.get(name)
+    if e is None:
+        C[name] = [1, us, us]
+    else:
+        e[0] += 1
+        e[1] += us
+        if us > e[2]:
+            e[2] = us
+_L = boot.LEDGER
+_snap = _L.ledger.snapshot
+def _snapshot(*a):
+    t = hw.ticks_us()
+    try:
+        return _snap(*a)
+    finally:
+        _cacc("snapshot", hw.ticks_us() - t)
+_L.ledger.snapshot = _snapshot
+_ckpt = _L.checkpoint
+async def _checkpoint(*a):
+    t = hw.ticks_us()
+    try:
+        return await _ckpt(*a)
+    finally:
+        _cacc("checkpoint", hw.ticks_us() - t)
+        E.append((t, hw.ticks_us() - t))
+_L.checkpoint = _checkpoint
+"""
+
+
+def checkpoint_read(k):
+    k.repl_enter()
+    k.py("from kernel import boot")
+    d = repl_eval(k, "(boot.BENCH_CKPT, boot.LEDGER.last_checkpoint, boot.BENCH_CKPT_EVENTS)")
+    k.repl_exit()
+    return d
+
 
 # (name, label, indent). Nested rows are parts of the row above them; time waiting (the group
 # commit, the scheduler) is inside the rows that await.
@@ -613,6 +680,10 @@ def run(seconds=SECONDS, batches=BATCHES, do_profile=True, log=print, iso=None):
         k = Kernel(**kw)
         k.wait_prompt(timeout=120)
         wait_health(port)
+        k.repl_enter()
+        k.paste(CHECKPOINT_SETUP)
+        k.repl_exit()
+        wait_health(port)
         setup = {}
         setup["accounts_s"], setup["accounts_retries"] = create_accounts(port, ACCOUNTS)
         setup["funding_s"], setup["funding_retries"] = fund_accounts(port, ACCOUNTS)
@@ -628,16 +699,19 @@ def run(seconds=SECONDS, batches=BATCHES, do_profile=True, log=print, iso=None):
         single = {}
         load0 = os.getloadavg()[0]
         first = cpu_sample(port)
+        phases = [("setup", 0, first[0] + first[1])]
         for c in CONNECTIONS:
             c0 = cpu_sample(port)
             r = single_run(port, c, seconds, "s%d" % c, seq)
-            r["busy"] = busy_percent(c0, cpu_sample(port))
+            c1 = cpu_sample(port)
+            r["busy"] = busy_percent(c0, c1)
+            phases.append(("single %d" % c, c0[0] + c0[1], c1[0] + c1[1]))
             single[c] = r
             log("   single transfers, %2d connections: %7.1f TPS  p50 %7.1f ms  p99 %7.1f ms"
                 "  (%d ok%s; kernel CPU busy %.0f%%)"
                 % (c, r["tps"], r["p50"], r["p99"], r["ok"], _bad_text(r), r["busy"]))
         c0 = cpu_sample(port)
-        b = batch_run(port, batches, "b")
+        b = batch_run(port, batches, "b", kernel_times=True, k=k)
         b["busy"] = busy_percent(c0, cpu_sample(port))
         log("   batches of %d, 1 connection:  %7.1f TPS  p50 %7.0f ms  p99 %7.0f ms per batch"
             "  (%d committed, %d failed%s; kernel CPU busy %.0f%%; each: %s)"
@@ -648,6 +722,11 @@ def run(seconds=SECONDS, batches=BATCHES, do_profile=True, log=print, iso=None):
         for d in b["detail"]:
             if d["error"]:
                 log("   a batch was answered %d: %s" % (d["status"], d["error"]))
+        for j, d in enumerate(b["detail"]):
+            phases.append(("batch %d" % (j + 1), d["kernel"][0], d["kernel"][1]))
+            if d["steps"]:
+                log("      batch %d: %.1f s; the kernel's `ledger` says: %s"
+                    % (j + 1, d["seconds"], d["steps"]))
         last = cpu_sample(port)
         rate = clock_rate(first, last)
         log("   (host load average %.1f before these runs, %.1f after, on %d cores; the kernel's "
@@ -656,6 +735,19 @@ def run(seconds=SECONDS, batches=BATCHES, do_profile=True, log=print, iso=None):
         if do_profile:
             prof = profile(k, port, seq)
             print_profile(prof, log)
+        ckpt, last_ckpt, events = checkpoint_read(k)
+        if "checkpoint" in ckpt:
+            n, total, most = ckpt["checkpoint"]
+            sn, stotal, smost = ckpt.get("snapshot", [0, 0, 0])
+            log("   checkpoints (the maintenance task, every 4 MiB of log): %d, %.0f ms each on "
+                "average, the longest %.0f ms; building the snapshot (nothing else runs "
+                "meanwhile) %.0f ms on average, at most %.0f ms; the last snapshot %s bytes; "
+                "when: %s" % (n, total / n / 1000.0 / rate, most / 1000.0 / rate,
+                               stotal / max(sn, 1) / 1000.0 / rate, smost / 1000.0 / rate,
+                               (last_ckpt or {}).get("bytes", "?"),
+                               ", ".join(_when(t, dur, phases, rate) for t, dur in events)))
+        else:
+            log("   checkpoints during the run: none")
         notes = console_notes(k)
         if notes:
             log("   the kernel's console said: " + " | ".join(notes))
@@ -677,20 +769,27 @@ def run(seconds=SECONDS, batches=BATCHES, do_profile=True, log=print, iso=None):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _when(t, dur, phases, rate):
+    """Which run a checkpoint that started at kernel time t (us since boot) fell in."""
+    for name, a, b in phases:
+        if a <= t <= b:
+            return "%s (%.1f s)" % (name, dur / 1e6 / rate)
+    return "between runs (%.1f s)" % (dur / 1e6 / rate)
+
+
 def console_notes(k):
     """Lines the kernel logged on its console after the boot (the ledger going down, a
-    handler's exception, a checkpoint problem), without the REPL sessions of the profile."""
-    text = k.output().replace("\r", "")
+    handler's exception, a checkpoint problem), without the output of the commands and REPL
+    sessions this benchmark typed."""
+    text = ANSI.sub("", k.output()).replace("\r", "")
     out = []
-    repl = False
+    typed = False           # inside the output of something typed at the prompt
     for line in text.split("\n"):
         line = line.strip()
-        if line.startswith("MicroPython REPL") or line.startswith(">>> "):
-            repl = True
-        elif line.startswith("qenex>"):
-            repl = False
+        if line.startswith("qenex>"):
+            typed = bool(line[len("qenex>"):].strip())
             continue
-        if repl or not line or line.startswith("QENEX OS") or "replayed 0 records" in line:
+        if typed or not line or line.startswith("QENEX OS") or "replayed 0 records" in line:
             continue
         if line.startswith(("ledger:", "http:", "error", "Traceback", "boot:")) or \
                 "Error" in line or "failed" in line:
