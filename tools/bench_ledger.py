@@ -781,10 +781,11 @@ def console_notes(k):
     """Lines the kernel logged on its console after the boot (the ledger going down, a
     handler's exception, a checkpoint problem), without the output of the commands and REPL
     sessions this benchmark typed."""
-    text = ANSI.sub("", k.output()).replace("\r", "")
+    # A log line is written over the prompt ("\r", erase line), then the prompt is redrawn.
+    text = ANSI.sub("", k.output())
     out = []
     typed = False           # inside the output of something typed at the prompt
-    for line in text.split("\n"):
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = line.strip()
         if line.startswith("qenex>"):
             typed = bool(line[len("qenex>"):].strip())
