@@ -95,6 +95,9 @@ class LedgerService:
         self._sealed_seq = 0              # log sequence after the last seal record
         self._quiet_seq = -1              # log sequence seen quiet at the last tick
         self.seals = 0
+        self._ckpt_retry_at = 0           # uptime (us) before which no checkpoint is tried
+        self._ckpt_backoff_ms = 0
+        self.ckpt_failures = 0
 
     # ---- start ----------------------------------------------------------------------------
 
@@ -288,8 +291,21 @@ class LedgerService:
                     self._rates.pop(0)
             try:
                 await self._expire()
-                if self._checkpoint_due():
-                    await self.checkpoint()
+                if self._checkpoint_due() and now >= self._ckpt_retry_at:
+                    try:
+                        await self.checkpoint()
+                        self._ckpt_backoff_ms = 0
+                    except (Unavailable, recovery.CheckpointTooLarge):
+                        raise
+                    except Exception as e:
+                        # Each try builds a whole snapshot with nothing else running: back off
+                        # (1 s doubling to 60 s) rather than retry every period.
+                        b = self._ckpt_backoff_ms
+                        self._ckpt_backoff_ms = 1000 if not b else min(2 * b, 60000)
+                        self._ckpt_retry_at = now + self._ckpt_backoff_ms * 1000
+                        self.ckpt_failures += 1
+                        self.log("ledger: checkpoint failed (%s: %s); next try in %d ms"
+                                 % (type(e).__name__, e, self._ckpt_backoff_ms))
                 await self._seal()
             except (Unavailable, Full, Timeout, TooLarge):
                 pass
@@ -435,6 +451,7 @@ class LedgerService:
             out["wal_used_bytes"] = self.store.usage()["used"]
             out["checkpoints"] = self.store.checkpoints
         out["seals"] = self.seals
+        out["checkpoint_failures"] = self.ckpt_failures
         out["timeouts"] = self.timeouts
         out["disk_full"] = self.full
         return out
