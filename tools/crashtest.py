@@ -739,6 +739,17 @@ class Harness:
                                 % (tid, claimed[tid].describe(), req.describe()))
             claimed[tid] = req
 
+        def note_stored(req, ev, t):
+            """What the disk holds for event `ev` of `req` (t: the stored transfer or None)."""
+            req.present.append(t["id"] if t else None)
+            if t is not None:
+                why = mismatch(ev, t, lookup)
+                if why:
+                    problems.append("stored transfer %s differs from its request (%s): "
+                                    "%r\n  %s" % (t["id"], why, t, req.describe()))
+                if t["id"] in new:
+                    claim(t["id"], req)
+
         for req in records:
             req.present = []
             if req.status is not None and req.status not in EXPECTED[req.kind]:
@@ -749,14 +760,7 @@ class Harness:
                 if tid is None and ev["reference"] is not None:
                     tid = new_by_ref.get(ev["reference"]) or model.by_ref.get(ev["reference"])
                 t = lookup(tid) if tid else None
-                req.present.append(t["id"] if t else None)
-                if t is not None:
-                    why = mismatch(ev, t, lookup)
-                    if why:
-                        problems.append("stored transfer %s differs from its request (%s): "
-                                        "%r\n  %s" % (t["id"], why, t, req.describe()))
-                    if t["id"] in new:
-                        claim(t["id"], req)
+                note_stored(req, ev, t)
                 if req.status == 201:
                     aid = req.answer.get("id")
                     if t is None or aid != t["id"] or aid not in new:
@@ -791,14 +795,7 @@ class Harness:
                                     % (len(results), len(req.events), req.describe()))
             for i, ev in enumerate(req.events):
                 t = lookup(ev["id"])
-                req.present.append(t["id"] if t else None)
-                if t is not None:
-                    why = mismatch(ev, t, lookup)
-                    if why:
-                        problems.append("stored transfer %s differs from its request (%s): "
-                                        "%r\n  %s" % (t["id"], why, t, req.describe()))
-                    if t["id"] in new:
-                        claim(t["id"], req)
+                note_stored(req, ev, t)
                 if req.status != 200:
                     continue
                 r = results.get(i, {})

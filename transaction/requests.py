@@ -238,13 +238,7 @@ def transfer_item(obj, where=""):
 
 def transfer_items(body):
     """`{"transfers": [...]}` -> a list of event dicts (1..8190)."""
-    items = _items(body, "transfers")
-    out = []
-    i = 0
-    for obj in items:
-        out.append(transfer_item(obj, ("transfers", i)))
-        i += 1
-    return out
+    return _each(_items(body, "transfers"), "transfers", transfer_item)
 
 
 def seed_transfer(obj):
@@ -319,13 +313,17 @@ def account_items(body):
     """One account object -> ([event], True); `{"accounts": [...]}` -> (events, False)."""
     if type(body) is dict and "accounts" not in body:
         return [account_item(body)], True
-    items = _items(body, "accounts")
+    return _each(_items(body, "accounts"), "accounts", account_item), False
+
+
+def _each(items, name, item):
+    """item(obj, (name, index)) for each member of the array: the events, in order."""
     out = []
     i = 0
     for obj in items:
-        out.append(account_item(obj, ("accounts", i)))
+        out.append(item(obj, (name, i)))
         i += 1
-    return out, False
+    return out
 
 
 def _items(body, name):
