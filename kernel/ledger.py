@@ -152,8 +152,6 @@ class LedgerService:
             if i % REPLAY_YIELD == REPLAY_YIELD - 1:
                 await self.sched.checkpoint()
         self.replayed = len(payloads)
-        # The shared results of a full batch, built now: later, on a heap fragmented by a big
-        # request, building them cost ~25 s in the kernel (ENGINE.md, kernel performance).
         self.replay_ms = (self.sched.uptime_us() - t0) // 1000
         self._applied_seq = store.wal.seq
         self._last_ts = led.stats()["last_timestamp"]
@@ -331,7 +329,11 @@ class LedgerService:
         if self._quiet_seq != wal.seq:
             self._quiet_seq = wal.seq          # quiet since this tick; seal at the next one
             return
-        await self.store.append(SEAL)
+        self._sealed_seq = wal.seq             # tried once per burst, even if it fails
+        try:
+            await self.store.append(SEAL)
+        except (recovery.DiskFull, recovery.WalFailed):
+            return                             # the log is full or failed: nothing to seal
         self._sealed_seq = wal.seq
         self.seals += 1
 
