@@ -52,7 +52,7 @@ class _Waiter:
     """A request whose record is in the log queue: what to apply when it is durable (the
     validated events: the same as decoding the record gives, without decoding it again) and
     where its results go."""
-    __slots__ = ("op", "ts", "events", "results", "error", "abandoned")
+    __slots__ = ("op", "ts", "events", "results", "error")
 
     def __init__(self, op, ts, events):
         self.op = op
@@ -60,7 +60,6 @@ class _Waiter:
         self.events = events
         self.results = None
         self.error = None
-        self.abandoned = False
 
 
 class LedgerService:
@@ -84,7 +83,6 @@ class LedgerService:
         self._rates = []                  # (ticks_us, committed) samples, one per second
         self.replayed = 0
         self.replay_ms = 0
-        self.last_checkpoint = None
         self.timeouts = 0
         self.full = 0
         self.task = None
@@ -172,8 +170,6 @@ class LedgerService:
         self.reason = reason
         if not quiet:
             self.log("ledger: down: %s" % reason)
-        for w in self._waiting.values():
-            w.abandoned = True
 
     # ---- requests -------------------------------------------------------------------------
 
@@ -208,7 +204,6 @@ class LedgerService:
             # record still commits (or fails) on its own.
             task = self.sched.spawn(self._append(record, w, key), "ledger-append")
             if not await task.wait(timeout_ms):
-                w.abandoned = True
                 self.timeouts += 1
                 raise Timeout("not committed within %d ms; it may still commit: retry with the "
                               "same reference to learn the outcome" % timeout_ms)
@@ -366,7 +361,6 @@ class LedgerService:
         self._ckpt_wanted = False
         res["bytes"] = len(snap)
         res["ms"] = (self.sched.uptime_us() - t0) // 1000
-        self.last_checkpoint = res
         return res
 
     # ---- verification --------------------------------------------------------------------

@@ -214,7 +214,7 @@ class LedgerApi:
 
     def get_account_transfers(self, req):
         led = self._ledger()
-        q = req.query_dict() if hasattr(req, "query_dict") else _query(req)
+        q = req.query
         limit = _int_query(q, "limit", 100, 1, MAX_PAGE)
         before = _int_query(q, "before", None, 0, engine.MAX_TIMESTAMP)
         after = _int_query(q, "after", None, 0, engine.MAX_TIMESTAMP)
@@ -264,14 +264,11 @@ class LedgerApi:
             if code == acid.EXISTS:
                 out["duplicate"] = True
             return response.json_response(out, 201 if code == acid.OK else 200)
-        if seed and field in SEED_FIELDS:
-            field = SEED_FIELDS[field]
         msg = MESSAGES.get(code, code.replace("_", " "))
+        name = SEED_FIELDS.get(field, field) if seed else field    # the request's own names
         if code == acid.ACCOUNT_NOT_FOUND and field is not None:
-            key = {"from_account": "debit_account_id", "to_account": "credit_account_id"}.get(
-                field, field)
-            msg = "no account %s (%s)" % (ev.get(key, "?"), field)
-        return _error(STATUS.get(code, 422), code, msg, field)
+            msg = "no account %s (%s)" % (ev.get(field, "?"), name)
+        return _error(STATUS.get(code, 422), code, msg, name)
 
     async def create_transactions(self, req):
         """A batch of up to 8190 transfers: a result per item. The time of each step of the
@@ -408,13 +405,6 @@ class LedgerApi:
                    request_schema=VOID_IN,
                    responses={201: ("The voiding transfer", TRANSFER),
                               200: ("Exists (retry)", TRANSFER)}, errors=err)
-
-
-def _query(req):
-    d = {}
-    for k, v in req.query_list():
-        d[k] = v
-    return d
 
 
 def _int_query(q, name, default, lo, hi):

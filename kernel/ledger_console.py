@@ -1,6 +1,7 @@
 """Console commands of the ledger: `ledger`, `ledger account ID`, `ledger verify`, and the
 figures of `metrics transactions` (kernel/commands.py's transactions provider)."""
 from kernel import commands
+from transaction import acid
 from transaction.currency import format_amount
 
 USAGE = "ledger [status | account ID | verify | checkpoint | format]"
@@ -87,7 +88,6 @@ def _account(sh, svc, aid):
                                                      money(a["debits_pending"])))
     sh.println("  credits   posted %s, pending %s" % (money(a["credits_posted"]),
                                                      money(a["credits_pending"])))
-    from transaction import acid
     flags = acid.flag_names(a["flags"], "account")
     sh.println("  flags     %s" % (", ".join(flags) if flags else "none"))
 

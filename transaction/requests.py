@@ -65,7 +65,7 @@ def parse_json(body):
     if not body:
         raise RequestError("invalid_json", "the request needs a JSON body", "body")
     try:
-        return _json.loads(body, parse_float=_json.Decimal, max_depth=MAX_BODY_DEPTH)
+        return _json.loads_exact(body, max_depth=MAX_BODY_DEPTH)
     except Exception as e:
         raise RequestError("invalid_json", "body is not valid JSON: %s" % e, "body")
 
