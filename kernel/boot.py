@@ -97,6 +97,12 @@ async def cmd_selftest(sh, args):
     out.write(testrunner.summary(passed, failed))
 
 
+def heap_free():
+    """Free heap bytes after a collection (what is really free, not awaiting collection)."""
+    gc.collect()
+    return hw.heap_usage()[1]
+
+
 def clock_ns():
     """Wall-clock nanoseconds since 1970: the RTC at boot plus the TSC since."""
     return (Clock.boot_epoch_s * 1000000 + hw.ticks_us()) * 1000
@@ -117,7 +123,7 @@ def main():
     DEVICES = devices.Devices(hw, sched, sh.log)
     DEVICES.register()
     global LEDGER
-    LEDGER = ledger.LedgerService(sched, cfg, clock_ns, sh.log)
+    LEDGER = ledger.LedgerService(sched, cfg, clock_ns, sh.log, heap_free=heap_free)
     ledger_console.register(LEDGER, DEVICES.disk is not None)
     # Recovery before the prompt and the API: what it reports comes first on the console.
     sched.run_until_complete(LEDGER.start(DEVICES.disk), name="ledger-recovery")

@@ -405,6 +405,8 @@ SCHEMA = (
         ("timeout_seconds", "timeout_ms", _seconds_ms(1, 86400000), _ms_to_seconds, 30),
         ("wal_segment_size", "wal_segment_size", _size(64 * KiB, GiB, 4096), _format_size,
          "16MB"),
+        ("max_accounts", "max_accounts", _int(1, 100000000), None, 50000),
+        ("max_transfers", "max_transfers", _int(1, 1000000000), None, 200000),
     )),
     ("network", SYSTEM, (
         ("address", "address", _address, None, "dhcp"),

@@ -12,7 +12,7 @@ same with the same records. Portable (the block device, clock and scheduler are 
 import gc
 
 from transaction import engine, recovery, requests
-from transaction.acid import LedgerStateError
+from transaction.acid import ID_MAX, REFERENCE_MAX, USER_DATA_MAX, LedgerStateError
 from transaction.requests import CREATE_ACCOUNTS, CREATE_TRANSFERS, PULSE
 
 TICKS_PER_SECOND = 10 ** 9           # timestamps in ns since 1970, as TigerBeetle
@@ -21,6 +21,21 @@ REPLAY_YIELD = 64                     # records replayed between scheduler check
 SEAL = b""                            # the empty record that closes a burst (_seal)
 TPS_WINDOW = 5                        # seconds the TPS figure is averaged over
 MAINT_MS = 250                        # period of the maintenance task (expiry, checkpoints)
+
+
+def _str_bytes(chars):
+    """Heap bytes of a MicroPython str of up to `chars` ASCII characters: the object (one
+    32-byte block) and its data with the NUL, in 32-byte blocks."""
+    return 32 + (chars + 32) // 32 * 32
+
+
+# Heap bytes one committed event may keep at most (beyond the storage engine.reserve makes):
+# its id, reference and user_data at their longest, and an expiry entry or an account's list.
+TRANSFER_BYTES = _str_bytes(ID_MAX) + _str_bytes(REFERENCE_MAX) + _str_bytes(USER_DATA_MAX) + 64
+ACCOUNT_BYTES = _str_bytes(ID_MAX) + _str_bytes(USER_DATA_MAX) + 192 + 64
+# Heap kept free for everything else: requests in flight (two large bodies at most), snapshots
+# being written, the console and the network.
+HEAP_RESERVE = 48 << 20
 
 
 async def _blank(disk):
@@ -44,6 +59,11 @@ class Full(Exception):
     """The log has no room (HTTP 507); nothing of the request was written."""
 
 
+class AtCapacity(Full):
+    """The ledger holds as many accounts or transfers as it has room for (HTTP 507
+    ledger_full); refused before anything is logged."""
+
+
 class TooLarge(Exception):
     """The request's record is larger than one log record may be (HTTP 413)."""
 
@@ -52,19 +72,26 @@ class _Waiter:
     """A request whose record is in the log queue: what to apply when it is durable (the
     validated events: the same as decoding the record gives, without decoding it again) and
     where its results go."""
-    __slots__ = ("op", "ts", "events", "results", "error")
+    __slots__ = ("op", "ts", "events", "results", "error", "accounts", "transfers")
 
-    def __init__(self, op, ts, events):
+    def __init__(self, op, ts, events, accounts, transfers):
         self.op = op
         self.ts = ts
         self.events = events
         self.results = None
         self.error = None
+        self.accounts = accounts          # room reserved until the record is applied
+        self.transfers = transfers
 
 
 class LedgerService:
-    def __init__(self, sched, cfg, clock_ns, log=print):
+    def __init__(self, sched, cfg, clock_ns, log=print, heap_free=None):
         self.sched = sched
+        self.heap_free = heap_free        # () -> free heap bytes after a collection, or None
+        tc = cfg["transaction"]
+        self.capacity = (tc["max_accounts"], tc["max_transfers"])   # what is admitted
+        self._reserved = [0, 0]           # accounts, transfers of requests not yet applied
+        self.at_capacity = 0              # requests refused: the ledger was full
         self.cfg = cfg
         self.clock_ns = clock_ns          # () -> ns since 1970
         self.log = log
@@ -125,8 +152,16 @@ class LedgerService:
             return
         self.report = report
         try:
-            led = engine.Ledger.restore(snapshot) if snapshot is not None \
-                else engine.Ledger(TICKS_PER_SECOND)
+            # Storage for the whole capacity now, on the boot's unfragmented heap (engine
+            # Ledger.reserve): applying a record then never needs a growing allocation.
+            cap = self.capacity
+            led = engine.Ledger.restore(snapshot, capacity=cap) if snapshot is not None \
+                else engine.Ledger(TICKS_PER_SECOND, capacity=cap)
+        except MemoryError:
+            self._down("no memory for a ledger of %d accounts and %d transfers: lower "
+                       "[transaction] max_accounts / max_transfers or raise [kernel] "
+                       "memory_limit" % self.capacity)
+            return
         except Exception as e:
             self._down("checkpoint unusable: %s: %s" % (type(e).__name__, e))
             return
@@ -150,6 +185,8 @@ class LedgerService:
             if i % REPLAY_YIELD == REPLAY_YIELD - 1:
                 await self.sched.checkpoint()
         self.replayed = len(payloads)
+        led.reserve(self.capacity[0], self.capacity[1])   # raised to what replay brought
+        self._limit_capacity(led)
         self.replay_ms = (self.sched.uptime_us() - t0) // 1000
         self._applied_seq = store.wal.seq
         self._last_ts = led.stats()["last_timestamp"]
@@ -164,6 +201,50 @@ class LedgerService:
             "; torn tail cut at segment %d offset %d (seq %d)" % (
                 torn["segment"], torn["offset"], torn["seq"]) if torn else ""))
         self.task = self.sched.spawn(self._maintain(), "ledger")
+
+    def _limit_capacity(self, led):
+        """Admit no more than the heap can hold at the worst (every new event keeping its
+        longest strings: TRANSFER_BYTES, ACCOUNT_BYTES) with HEAP_RESERVE left for the rest of
+        the kernel: then applying a durable record cannot run out of memory."""
+        if self.heap_free is None:
+            return
+        free = self.heap_free() - HEAP_RESERVE
+        na, nt = len(led._acc), len(led.t_id)
+        ca, ct = led.capacity
+        want = (ca - na) * ACCOUNT_BYTES + (ct - nt) * TRANSFER_BYTES
+        if want <= free:
+            self.capacity = (ca, ct)
+            return
+        f = max(free, 0) * 1000 // want           # per mille of the room that fits
+        self.capacity = (na + (ca - na) * f // 1000, nt + (ct - nt) * f // 1000)
+        self.log("ledger: the heap holds %d accounts and %d transfers at the worst, fewer "
+                 "than configured (%d, %d): raise [kernel] memory_limit"
+                 % (self.capacity + (ca, ct)))
+
+    def _reserve(self, op, n):
+        """Room for the events of one request, taken before it is logged (AtCapacity if there
+        is none): (accounts, transfers) it may add. A post or void adds a transfer too."""
+        led = self.ledger
+        acc = n if op == CREATE_ACCOUNTS else 0
+        tr = n if op == CREATE_TRANSFERS else 0
+        r = self._reserved
+        if len(led._acc) + r[0] + acc > self.capacity[0]:
+            self.at_capacity += 1
+            raise AtCapacity("the ledger holds its capacity of %d accounts ([transaction] "
+                             "max_accounts)" % self.capacity[0])
+        if len(led.t_id) + r[1] + tr > self.capacity[1]:
+            self.at_capacity += 1
+            raise AtCapacity("the ledger holds its capacity of %d transfers ([transaction] "
+                             "max_transfers)" % self.capacity[1])
+        r[0] += acc
+        r[1] += tr
+        return acc, tr
+
+    def _release(self, w):
+        if w is not None:
+            self._reserved[0] -= w.accounts
+            self._reserved[1] -= w.transfers
+            w.accounts = w.transfers = 0
 
     def _down(self, reason, quiet=False):
         self.state = "down"
@@ -190,11 +271,17 @@ class LedgerService:
         """Log the request and return the engine's results once it is durable and applied.
         Raises Unavailable, Full, TooLarge, Timeout."""
         self.check_up()
-        ts = self.next_timestamp(len(events))
-        if op == CREATE_TRANSFERS:
-            requests.assign_ids(events, ts)
-        record = requests.encode(op, ts, events)
-        w = _Waiter(op, ts, events)
+        acc, tr = self._reserve(op, len(events))
+        try:
+            ts = self.next_timestamp(len(events))
+            if op == CREATE_TRANSFERS:
+                requests.assign_ids(events, ts)
+            record = requests.encode(op, ts, events)
+        except BaseException:
+            self._reserved[0] -= acc
+            self._reserved[1] -= tr
+            raise
+        w = _Waiter(op, ts, events, acc, tr)
         key = id(record)
         self._waiting[key] = w
         if timeout_ms is None:
@@ -216,22 +303,27 @@ class LedgerService:
     async def _append(self, record, w, key):
         """store.append with its errors kept in the waiter (never raised: a task's exception
         would be reported on the console)."""
+        # A failed append gives its reserved room back; a logged record does so in _on_commit.
         try:
             await self.store.append(record)
         except recovery.DiskFull as e:
+            self._release(w)
             self._waiting.pop(key, None)
             self.full += 1
             self._ckpt_wanted = True
             w.error = Full(str(e))
         except recovery.RecordTooLarge as e:
+            self._release(w)
             self._waiting.pop(key, None)
             w.error = TooLarge(str(e))
         except recovery.WalFailed as e:
+            self._release(w)
             self._waiting.pop(key, None)
             if self.state == "up":
                 self._down("the log failed: %s" % e)
             w.error = Unavailable("the ledger is down: %s" % e)
         except Exception as e:
+            self._release(w)
             self._waiting.pop(key, None)
             w.error = Unavailable("the log failed: %s: %s" % (type(e).__name__, e))
 
@@ -246,10 +338,17 @@ class LedgerService:
         self._applied_seq = seq
         w = self._waiting.pop(id(record), None)
         if self.state != "up":
+            self._release(w)
             return
         try:
             if w is not None:
-                results = self.ledger.apply((w.op, w.events), w.ts)
+                led = self.ledger
+                # Room was reserved before logging (_reserve) within the storage engine.reserve
+                # made: the apply allocates nothing that grows with the ledger.
+                assert len(led._acc) + w.accounts <= led.capacity[0] and \
+                    len(led.t_id) + w.transfers <= led.capacity[1], "ledger storage exceeded"
+                self._release(w)
+                results = led.apply((w.op, w.events), w.ts)
                 w.events = None
             else:
                 results = self._apply(record)

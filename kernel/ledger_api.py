@@ -166,6 +166,8 @@ class LedgerApi:
             raise HttpError(503, "ledger_unavailable", str(e), None, [("Retry-After", 5)])
         except _ledger.Timeout as e:
             raise HttpError(504, "timeout", str(e))
+        except _ledger.AtCapacity as e:
+            raise HttpError(507, "ledger_full", "%s; nothing of the request was written" % e)
         except _ledger.Full as e:
             raise HttpError(507, "disk_full", "the ledger's log is full; nothing of the request "
                             "was written (%s)" % e)

@@ -305,6 +305,9 @@ class PositionIndex:
         size = self.mask + 1
         if need <= size:
             return
+        if 2 * (self.n + extra) <= size:
+            self._rebuild_in_place()
+            return
         size = 16
         while size < 2 * (self.n + extra):
             size *= 2
@@ -320,6 +323,27 @@ class PositionIndex:
         self.table = table
         self.mask = mask
         self.used = self.n
+
+    def _rebuild_in_place(self):
+        """Drop the GONE slots that removals left, in the same table: a table reserved for
+        the ledger's capacity is never allocated again (engine.reserve_list). Every position
+        whose key is not None is entered (the keys hold only live positions)."""
+        t = self.table
+        mask = self.mask
+        for i in range(mask + 1):
+            t[i] = EMPTY
+        keys = self.keys
+        n = 0
+        for p in range(len(keys)):
+            k = keys[p]
+            if k is not None:
+                i = _hash(k) & mask
+                while t[i] != EMPTY:
+                    i = (i + 1) & mask
+                t[i] = p
+                n += 1
+        assert n == self.n, "index holds %d keys, the column %d" % (self.n, n)
+        self.used = n
 
     def find(self, key):
         """The position of key, or -1."""

@@ -121,10 +121,28 @@ def _heappush(h, item):
     h[i] = item
 
 
+def reserve_list(lst, n):
+    """Give `lst` storage for n items, so that appends up to n never reallocate it. Full,
+    MicroPython's list doubles its storage: a copy into one contiguous allocation, which a heap
+    whose survivors are scattered may not have even when mostly free (issue 8: a 2 MiB column
+    growth failed with 90% of the heap free). A slice deletion keeps the storage; pop() and
+    clear() may give it back, so reserved lists shrink only through truncate()."""
+    k = len(lst)
+    if n > k:
+        lst.extend([None] * (n - k))
+        del lst[k:]
+
+
+def truncate(lst, n):
+    """Shorten `lst` to n items keeping its storage (see reserve_list)."""
+    del lst[n:]
+
+
 def _heappop(h):
     top = h[0]
-    last = h.pop()
-    n = len(h)
+    n = len(h) - 1
+    last = h[n]
+    truncate(h, n)
     if n:
         i = 0
         while True:
@@ -158,7 +176,7 @@ class Ledger:
     by id through `_accounts`; transfers are positions in the columns t_* (commit order), found
     by id through `_tindex` and by reference through `_rindex`."""
 
-    def __init__(self, ticks_per_second=10 ** 9, check=True):
+    def __init__(self, ticks_per_second=10 ** 9, check=True, capacity=None):
         if type(ticks_per_second) is not int or not 0 < ticks_per_second <= MAX_TIMESTAMP:
             raise ValueError("ticks_per_second must be a positive int")
         self.ticks_per_second = ticks_per_second
@@ -188,6 +206,33 @@ class Ledger:
         self._exists = 0           # events that returned exists (idempotent retries)
         self._expired = 0          # pending transfers that timed out
         self._open = 0             # pending transfers not yet resolved
+        self._touched = []         # scratch: the accounts one batch changed (reused)
+        self._undo = []            # scratch: what the open chain committed (reused)
+        self.capacity = (0, 0)     # (accounts, transfers) storage is reserved for
+        if capacity is not None:
+            self.reserve(capacity[0], capacity[1])
+
+    def reserve(self, accounts, transfers):
+        """Reserve storage for `accounts` accounts and `transfers` transfers in all, so that
+        applying batches within them allocates nothing whose size grows with the ledger:
+        columns, index tables, the expiry heap and the batch scratch lists are allocated here
+        once (at boot, on a heap not yet fragmented) and never regrow. Objects of one event
+        (an account's list, an expiry entry) are still small allocations. The caller keeps
+        the counts within the capacity (LedgerService reserves room before logging)."""
+        assert type(accounts) is int and type(transfers) is int and accounts >= 0 \
+            and transfers >= 0
+        accounts = max(accounts, len(self._acc))
+        transfers = max(transfers, len(self.t_id))
+        for col in self._columns():
+            reserve_list(col, transfers)
+        reserve_list(self._expiry, transfers)
+        reserve_list(self._acc, accounts)
+        reserve_list(self._touched, min(accounts, 2 * MAX_BATCH) + 2)
+        reserve_list(self._undo, MAX_BATCH)
+        self._accounts.reserve(accounts - len(self._accounts))
+        self._tindex.reserve(transfers - len(self._tindex))
+        self._rindex.reserve(transfers - len(self._rindex))
+        self.capacity = (accounts, transfers)
 
     def _columns(self):
         return (self.t_id, self.t_dr, self.t_cr, self.t_amount, self.t_fs, self.t_ts,
@@ -222,7 +267,8 @@ class Ledger:
         self._last_ts = base + n - 1 if n else base
         self._batches += 1
         mark = self._batches
-        touched = []
+        touched = self._touched
+        truncate(touched, 0)
         self._expire(base, touched, mark)
         if op == CREATE_TRANSFERS:
             self._tindex.reserve(n)
@@ -235,6 +281,7 @@ class Ledger:
             results = []
         if self.check:
             check_batch(touched)
+        truncate(touched, 0)       # no references kept past the batch
         return results
 
     def create_accounts(self, events, timestamp):
@@ -309,7 +356,8 @@ class Ledger:
         max_ud = USER_DATA_MAX
         limit_flags = DEBITS_MUST_NOT_EXCEED_CREDITS | CREDITS_MUST_NOT_EXCEED_DEBITS | CLOSED
         chain = -1         # first event of the open chain, -1 outside one
-        undo = []          # what the open chain has committed (positions / accounts), in order
+        undo = self._undo  # what the open chain has committed (positions / accounts), in order
+        truncate(undo, 0)
         skip = False       # the chain failed: its remaining events fail unseen
         committed = rejected = exists = 0
         fast_ids = fast_refs = opened = 0  # entered inline (the indexes count them at the end)
@@ -501,7 +549,7 @@ class Ledger:
                             committed += 1
                             if chain >= 0:  # this event closes the chain: it commits
                                 chain = -1
-                                undo = []
+                                truncate(undo, 0)
                             continue
                         linked = True
                         done = True
@@ -522,7 +570,7 @@ class Ledger:
                     undo.append(len_(ids) - 1 if transfers_op else len_(acc) - 1)
                 elif chain >= 0:
                     chain = -1
-                    undo = []
+                    truncate(undo, 0)
                 continue
             results[i] = (i, code, self._field)
             if code is EXISTS:
@@ -540,7 +588,7 @@ class Ledger:
                     committed -= i - chain
                     rejected += i - chain
                 chain = -1
-                undo = []
+                truncate(undo, 0)
                 skip = linked
         self._tindex.n += fast_ids
         self._tindex.used += fast_ids
@@ -849,7 +897,7 @@ class Ledger:
         if self.t_ref[p] is not None:
             self._rindex.remove(self.t_ref[p], p)
         for col in self._columns():
-            col.pop()
+            truncate(col, p)
 
     def _expire(self, now, touched, mark):
         """Expire every pending transfer whose timeout has passed at `now`, oldest deadline
@@ -920,7 +968,8 @@ class Ledger:
         return a
 
     def _undo_account(self, num):
-        a = self._acc.pop()
+        a = self._acc[num]
+        truncate(self._acc, num)
         self._accounts.pop(a[A_ID])
 
     # ---- queries ----------------------------------------------------------------------------
@@ -1077,9 +1126,10 @@ class Ledger:
         return body + pack("<I", binascii.crc32(body) & 0xFFFFFFFF)
 
     @classmethod
-    def restore(cls, data, check=True):
+    def restore(cls, data, check=True, capacity=None):
         """A Ledger from snapshot() bytes. Every balance is recomputed from the transfers and
-        every invariant checked (verify); SnapshotError if anything does not hold."""
+        every invariant checked (verify); SnapshotError if anything does not hold. `capacity`:
+        (accounts, transfers) to reserve first (raised to the snapshot's counts)."""
         if type(data) is not bytes and type(data) is not bytearray:
             raise SnapshotError("a snapshot is bytes")
         data = bytes(data)
@@ -1095,6 +1145,8 @@ class Ledger:
             raise SnapshotError("snapshot checksum mismatch")
         try:
             led = cls(head[3], check)
+            if capacity is not None:
+                led.reserve(max(capacity[0], head[10]), max(capacity[1], head[11]))
             led._load(data, head, hsize)
         except SnapshotError:
             raise

@@ -61,6 +61,8 @@ io_threads = 8
 max_concurrent = 128
 timeout_seconds = 2.5
 wal_segment_size = 67108864
+max_accounts = 7
+max_transfers = 900
 
 [network]
 address = "10.0.2.15/24"
@@ -98,7 +100,8 @@ def test_defaults():
     assert cfg.as_dict() == {
         "kernel": {"memory_limit": 256 * MiB, "cpu_cores": 1, "io_threads": 2},
         "transaction": {"max_concurrent": 64, "timeout_ms": 30000,
-                        "wal_segment_size": 16 * MiB},
+                        "wal_segment_size": 16 * MiB, "max_accounts": 50000,
+                        "max_transfers": 200000},
         "network": {"address": "dhcp", "gateway": None, "port": 8080, "max_connections": 100},
         "security": {"password_min_length": 12, "session_timeout_seconds": 900,
                      "max_failed_logins": 5, "audit_log": True},
@@ -117,7 +120,8 @@ def test_complete_files():
     cfg = config.load(FULL_SYSTEM, FULL_BANKING)
     assert cfg["kernel"] == {"memory_limit": 1024 * MiB, "cpu_cores": 4, "io_threads": 8}
     assert cfg["transaction"] == {"max_concurrent": 128, "timeout_ms": 2500,
-                                  "wal_segment_size": 64 * MiB}
+                                  "wal_segment_size": 64 * MiB, "max_accounts": 7,
+                                  "max_transfers": 900}
     assert cfg["network"] == {"address": "10.0.2.15/24", "gateway": "10.0.2.2", "port": 9000,
                               "max_connections": 100}
     assert cfg["security"] == {"password_min_length": 16, "session_timeout_seconds": 600,
@@ -133,7 +137,7 @@ def test_sources_name_file_and_line():
     cfg = config.load(FULL_SYSTEM, "[security]\n\nmax_failed_logins = 3\n")
     assert cfg.source("kernel", "memory_limit") == "system.toml:4"
     assert cfg.source("transaction", "timeout_ms") == "system.toml:10"
-    assert cfg.source("network", "port") == "system.toml:16"
+    assert cfg.source("network", "port") == "system.toml:18"
     assert cfg.source("security", "max_failed_logins") == "banking.toml:3"
     assert cfg.source("security", "audit_log") == "default"
     assert cfg.source("nope", "x") is None
@@ -323,6 +327,14 @@ def test_timeout_errors():
     sys_bad("transaction", "timeout_seconds = nan", "got nan")
     sys_bad("transaction", "timeout_seconds = inf", "got inf")
     sys_bad("transaction", "timeout_seconds = true", "got true")
+
+
+def test_capacity_limits():
+    v = sys_value("transaction", "x", "max_accounts = 1\nmax_transfers = 1000000000")
+    assert v["max_accounts"] == 1 and v["max_transfers"] == 1000000000
+    for bad in ("max_accounts = 0", "max_accounts = 100000001", "max_transfers = 0",
+                'max_transfers = "many"'):
+        sys_bad("transaction", bad, bad.split()[0])
 
 
 def test_max_concurrent_and_wal_segment_size():

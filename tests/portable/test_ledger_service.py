@@ -14,21 +14,23 @@ from transaction.superblock import BLOCK
 
 PORT = 8080
 CFG = {"network": {"port": PORT},
-       "transaction": {"max_concurrent": 16, "timeout_ms": 30000, "wal_segment_size": 65536}}
+       "transaction": {"max_concurrent": 16, "timeout_ms": 30000, "wal_segment_size": 65536,
+                       "max_accounts": 1000, "max_transfers": 20000}}
 BLOCKS = 8192          # a 4 MiB disk
 
 
 class Env:
     """Scheduler on a fake clock, a ledger service on `media`, the HTTP server with its routes."""
 
-    def __init__(self, media=None, seed=1):
+    def __init__(self, media=None, seed=1, cfg=CFG, heap_free=None):
         self.clock = stream.FakeClock()
         self.reports = []
         self.logs = []
         self.sched = process.Scheduler(self.clock, reporter=self._report, max_tasks=128)
         self.media = media if media is not None else MemDisk(BLOCKS)
         self.disk = FaultDisk(self.media, seed=seed, sched=self.sched)
-        self.svc = ledger.LedgerService(self.sched, CFG, self.now_ns, self.logs.append)
+        self.svc = ledger.LedgerService(self.sched, cfg, self.now_ns, self.logs.append,
+                                        heap_free=heap_free)
         self.run(self.svc.start(self.disk))
         self.net = stream.MemNet(self.sched)
         r = Router()
@@ -362,6 +364,53 @@ def test_full_log_refuses_with_507_and_keeps_what_was_committed():
     env.ok("POST", "/api/v1/transaction", {"from_account": "BANK", "to_account": "ACC002",
                                            "amount": "1.00", "currency": "USD"}, 201)
     assert env.svc.ledger.stats()["transfers"] == committed + 1
+    env.check_clean()
+
+
+def _small(accounts, transfers):
+    t = dict(CFG["transaction"])
+    t["max_accounts"] = accounts
+    t["max_transfers"] = transfers
+    return {"network": CFG["network"], "transaction": t}
+
+
+def test_capacity_refuses_with_507_before_logging_and_keeps_what_was_committed():
+    env = Env(cfg=_small(4, 6))
+    seed_accounts(env)                            # 4 accounts, 1 transfer
+    wal = env.svc.store.wal
+    before = wal.bytes_written
+    e = env.error("POST", "/api/v1/accounts", {"id": "MORE", "currency": "USD"}, 507,
+                  "ledger_full")
+    assert e["message"].find("4 accounts") >= 0 and e["message"].find("max_accounts") >= 0, e
+    batch = [{"debit_account_id": "BANK", "credit_account_id": "ACC002", "amount_minor": 1,
+              "currency": "USD", "reference": "C%d" % i} for i in range(6)]
+    # Room is reserved for every event of a request, failures included: 6 do not fit 5 left.
+    env.error("POST", "/api/v1/transactions", {"transfers": batch}, 507, "ledger_full")
+    assert wal.bytes_written == before            # nothing of the refused requests was logged
+    r = env.ok("POST", "/api/v1/transactions", {"transfers": batch[:5]})
+    assert r["committed"] == 5, r
+    e = env.error("POST", "/api/v1/transaction", {"from_account": "BANK", "to_account": "ACC002",
+                                                  "amount": "1.00", "currency": "USD"}, 507,
+                  "ledger_full")
+    assert e["message"].find("6 transfers") >= 0 and e["message"].find("max_transfers") >= 0, e
+    assert env.svc.ledger.stats()["transfers"] == 6
+    assert env.svc._reserved == [0, 0]            # every reservation was given back
+    assert env.svc.at_capacity == 3
+    problems, _ = env.run(env.svc.verify())
+    assert problems == [], problems
+    # The storage reserved at boot held it all: nothing grew.
+    assert env.svc.ledger.capacity == (4, 6)
+    env.check_clean()
+
+
+def test_capacity_is_limited_to_what_the_heap_holds_at_the_worst():
+    room = ledger.HEAP_RESERVE + 2 * ledger.ACCOUNT_BYTES + 30 * ledger.TRANSFER_BYTES
+    env = Env(cfg=_small(4, 100), heap_free=lambda: room)
+    acc, tr = env.svc.capacity
+    assert acc < 4 and tr < 100 and acc * ledger.ACCOUNT_BYTES + tr * ledger.TRANSFER_BYTES \
+        <= room - ledger.HEAP_RESERVE, (acc, tr)
+    assert [line for line in env.logs if line.find("fewer than configured (4, 100)") >= 0]
+    env.ok("POST", "/api/v1/accounts", {"id": "A1", "currency": "USD"}, 201)
     env.check_clean()
 
 
