@@ -59,6 +59,7 @@ class KernelGC:
     """The gc module plus heap_usage(): what the console and the API use for heap figures
     (gc.mem_free() walks the allocation table block by block: ~250 ms on a 256 MiB heap)."""
     heap_usage = staticmethod(hw.heap_usage)
+    largest_free = staticmethod(hw.heap_largest_free)
     mem_alloc = staticmethod(gc.mem_alloc)
     mem_free = staticmethod(gc.mem_free)
     collect = staticmethod(gc.collect)

@@ -549,6 +549,8 @@ class LedgerService:
         out["checkpoint_failures"] = self.ckpt_failures
         out["timeouts"] = self.timeouts
         out["disk_full"] = self.full
+        out["max_accounts"], out["max_transfers"] = self.capacity
+        out["at_capacity"] = self.at_capacity
         return out
 
     def status(self):

@@ -54,6 +54,8 @@ def _status(sh, svc):
     sh.println("log: %d records, %d groups, %d bytes written; %d of %d bytes in use; "
                "%d checkpoints" % (t["wal_records"], t["wal_groups"], t["wal_bytes"], u["used"],
                                    u["ring"], t["checkpoints"]))
+    sh.println("capacity: %d accounts, %d transfers; %d requests refused at capacity"
+               % (t["max_accounts"], t["max_transfers"], t["at_capacity"]))
     b = svc.last_batch
     if b is not None:
         sh.println("last batch: %d transfers, %d bytes: receive %d ms, parse %d ms, validate %d "

@@ -93,6 +93,19 @@ def heap_stats(gc):
     return (used, free, used + free)
 
 
+def largest_free(gc):
+    """Bytes of the largest free run of the heap (the biggest allocation that succeeds
+    without a collection), or None where the runtime cannot tell (CPython)."""
+    f = getattr(gc, "largest_free", None)
+    if f is None:
+        try:
+            import hw                    # the kernel's; absent on CPython
+        except ImportError:
+            return None
+        f = hw.heap_largest_free
+    return f()
+
+
 def gc_settings(gc):
     """Short text about the collector: enabled flag and threshold if known."""
     if gc is None:
@@ -133,6 +146,7 @@ def metrics_lines(hw, gc):
         _line("heap used", "%s (%s)" % (fmt_size(used), fmt_percent(used, total))),
         _line("heap free", fmt_size(free)),
         _line("heap total", fmt_size(total)),
+        _line("heap largest free", fmt_size(largest_free(gc))),
         _line("phys total", fmt_size(info.get("phys_total"))),
         _line("phys usable", fmt_size(info.get("phys_usable"))),
     ]
@@ -183,6 +197,8 @@ def debug_lines(hw, gc):
     used, free, total = heap_stats(gc)
     lines.append(_line("heap", "used %s, free %s, total %s (%s used)" % (
         fmt_size(used), fmt_size(free), fmt_size(total), fmt_percent(used, total))))
+    # A large free total with a small largest block is a fragmented heap.
+    lines.append(_line("heap largest free", fmt_size(largest_free(gc))))
     p4 = info.get("pages_mapped_4k")
     p2 = info.get("pages_mapped_2m")
     if p4 is None and p2 is None:

@@ -3,7 +3,7 @@
     GET /api/v1/metrics/cpu | memory | transactions
     GET /api/v1/debug/memory
 
-`hw` provides cpu_stats(), mem_info(), memmap() and heap_usage() (the kernel's hw module; a fake
+`hw` provides cpu_stats(), mem_info(), memmap(), heap_usage() and heap_largest_free() (the kernel's hw module; a fake
 in tests); `registry` is kernel/commands.py's (transactions provider).
 """
 from kernel.http import response
@@ -40,7 +40,9 @@ class SystemApi:
     def memory(self):
         used, free, total = self.hw.heap_usage()
         m = self.hw.mem_info()
+        big = self.hw.heap_largest_free()
         return {"heap_used_bytes": used, "heap_free_bytes": free, "heap_total_bytes": total,
+                "heap_largest_free_bytes": big,
                 "phys_total_bytes": m["phys_total"], "phys_usable_bytes": m["phys_usable"],
                 "dma_used_bytes": m["dma_used"], "dma_limit_bytes": m["dma_limit"]}
 
@@ -58,7 +60,7 @@ class SystemApi:
             "kernel": {"start": m["kernel_start"], "end": m["kernel_end"],
                        "stack_bytes": m["stack_size"]},
             "heap": {"start": m["heap_start"], "size": m["heap_size"], "used": used, "free": free,
-                     "total": total},
+                     "total": total, "largest_free": self.hw.heap_largest_free()},
             "paging": {"pages_4k": m["pages_mapped_4k"], "pages_2m": m["pages_mapped_2m"],
                        "mapped_bytes": m["mapped_bytes"], "table_pages": m["page_table_pages"],
                        "table_pages_max": m["page_table_pages_max"]},

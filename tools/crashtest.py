@@ -60,6 +60,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "tests", "system"))
 from qemu_console import ISO, Kernel, free_port  # noqa: E402
+from tools import isoconf  # noqa: E402
 from transaction import acid, superblock  # noqa: E402
 
 CURRENCY = "USD"
@@ -1118,27 +1119,9 @@ ALARMS = ("*** KERNEL PANIC", "Traceback", "' failed:", "ledger: down", "ledger:
 
 
 def make_iso(tmp, iso, segment_size):
-    """An ISO of the built kernel and archive with config/ but another WAL segment size (a
-    small ring on a small disk: the log wraps and checkpoints free segments within a run)."""
-    conf = os.path.join(tmp, "config")
-    shutil.copytree(os.path.join(REPO, "config"), conf)
-    path = os.path.join(conf, "system.toml")
-    with open(path) as f:
-        text = f.read()
-    lines = [line for line in text.split("\n") if not line.startswith("wal_segment_size")]
-    i = lines.index("[transaction]")
-    lines.insert(i + 1, "wal_segment_size = \"%s\"" % segment_size)
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
-    parts = []
-    for name in ("kernel.elf", "python.tar"):  # copies: a `make` next to us may rewrite them
-        src = os.path.join(REPO, "build", name)
-        if not os.path.exists(src):
-            raise SystemExit("%s is missing: run make iso" % src)
-        parts.append(os.path.join(tmp, name))
-        shutil.copyfile(src, parts[-1])
-    subprocess.run(["bash", os.path.join(REPO, "tools", "mkiso.sh"), parts[0], parts[1], conf,
-                    iso], check=True)
+    """An ISO with config/ but another WAL segment size (a small ring on a small disk: the log
+    wraps and checkpoints free segments within a run)."""
+    isoconf.make_iso(tmp, iso, isoconf.with_transaction({"wal_segment_size": '"%s"' % segment_size}))
 
 
 def disk_state(path):

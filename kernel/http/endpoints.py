@@ -44,7 +44,7 @@ class Providers:
         self.required = ()
         if overrides:
             for k in overrides:
-                assert k in ("components", "required", "heap", "uptime_us", "tasks",
+                assert k in ("components", "required", "heap", "largest_free", "uptime_us", "tasks",
                              "transactions", "version", "system_name", "registry"), \
                     "unknown provider " + k
                 setattr(self, k, overrides[k])
@@ -56,6 +56,9 @@ class Providers:
         if not hasattr(_gc, "mem_alloc"):
             return (None, None, None)
         return memory.heap_stats(_gc)
+
+    def largest_free(self):
+        return memory.largest_free(_gc)
 
     def uptime_us(self):
         return self.server.sched.uptime_us()
@@ -160,6 +163,9 @@ class Endpoints:
         else:
             comps["memory"] = {"status": "up", "up": True, "heap_used_bytes": used,
                                "heap_free_bytes": free, "heap_total_bytes": total}
+            big = p.largest_free()
+            if big is not None:
+                comps["memory"]["heap_largest_free_bytes"] = big
         L = srv.limits
         comps["http"] = {"status": "up", "up": True, "port": srv.port,
                          "connections": srv.connection_count(),
@@ -318,6 +324,11 @@ def prometheus(server, p):
     out.family("qenex_heap_free_bytes", "gauge", "Python heap free.")
     if free is not None:
         out.sample("qenex_heap_free_bytes", free)
+    big = p.largest_free()
+    out.family("qenex_heap_largest_free_bytes", "gauge",
+               "Largest free run of the heap (fragmentation: free much larger than this).")
+    if big is not None:
+        out.sample("qenex_heap_largest_free_bytes", big)
     out.one("qenex_uptime_seconds", "gauge", "Seconds since boot.", seconds_text(p.uptime_us()))
     ntasks, max_tasks = p.tasks()
     out.one("qenex_scheduler_tasks", "gauge", "Live scheduler tasks.", ntasks)

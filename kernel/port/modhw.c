@@ -264,6 +264,36 @@ static mp_obj_t hw_heap_usage(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(hw_heap_usage_obj, hw_heap_usage);
 
+// The largest run of free blocks in any heap area, in bytes: the biggest allocation that can
+// succeed without a collection (fragmentation shows as free >> largest free). A whole word of
+// 32 free entries is taken at once; runs do not span areas (each has its own table).
+static mp_obj_t hw_heap_largest_free(void) {
+    uint64_t best = 0;
+    for (mp_state_mem_area_t *a = &MP_STATE_MEM(area); a; a = a->next) {
+        size_t n = (a->gc_pool_end - a->gc_pool_start) / MICROPY_BYTES_PER_GC_BLOCK;
+        const uint8_t *atb = a->gc_alloc_table_start;
+        uint64_t run = 0;
+        size_t b = 0;
+        while (b < n) {
+            if (b % 32 == 0 && b + 32 <= n) {
+                uint64_t w;
+                memcpy(&w, atb + b / 4, 8);
+                if (w == 0) { run += 32; b += 32; continue; }
+            }
+            if (((atb[b / 4] >> (2 * (b % 4))) & 3) == 0) {
+                run++;
+            } else {
+                if (run > best) best = run;
+                run = 0;
+            }
+            b++;
+        }
+        if (run > best) best = run;
+    }
+    return mp_obj_new_int_from_ull(best * MICROPY_BYTES_PER_GC_BLOCK);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(hw_heap_largest_free_obj, hw_heap_largest_free);
+
 // ---- REPL, power and faults -----------------------------------------------------------------
 // RDRAND, a second entropy source beside virtio-rng: n random bytes, or None when the CPU has
 // no RDRAND (CPUID.1:ECX bit 30) or it keeps failing (the instruction may run dry briefly).
@@ -385,6 +415,7 @@ static const mp_rom_map_elem_t hw_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_archive_files), MP_ROM_PTR(&hw_archive_files_obj) },
     { MP_ROM_QSTR(MP_QSTR_heap_grow), MP_ROM_PTR(&hw_heap_grow_obj) },
     { MP_ROM_QSTR(MP_QSTR_heap_usage), MP_ROM_PTR(&hw_heap_usage_obj) },
+    { MP_ROM_QSTR(MP_QSTR_heap_largest_free), MP_ROM_PTR(&hw_heap_largest_free_obj) },
     { MP_ROM_QSTR(MP_QSTR_repl), MP_ROM_PTR(&hw_repl_obj) },
     { MP_ROM_QSTR(MP_QSTR_rdrand), MP_ROM_PTR(&hw_rdrand_obj) },
     { MP_ROM_QSTR(MP_QSTR_reboot), MP_ROM_PTR(&hw_reboot_obj) },

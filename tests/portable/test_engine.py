@@ -551,3 +551,63 @@ def test_slow_path_agrees_with_fast_path():
         assert code in got, code
     got = codes(out[0][1])
     assert "ok" in got and "pending_transfer_expired" in got
+
+
+# ---- reserved storage (issue 8) -------------------------------------------------------------
+
+def _storage(led):
+    """What must not be allocated again while the ledger stays within its capacity: the index
+    tables (by identity and size) and, where the runtime reports a list's allocated size
+    (MicroPython's sys.getsizeof), the columns and the expiry heap."""
+    import sys
+    out = [id(led._tindex.table), led._tindex.mask, id(led._rindex.table), led._rindex.mask,
+           id(led._accounts.buckets), led._accounts.mask]
+    if sys.implementation.name == "micropython" and hasattr(sys, "getsizeof"):
+        for col in led._columns() + (led._expiry, led._acc, led._touched, led._undo):
+            out.append(sys.getsizeof(col))
+    return out
+
+
+def test_reserved_storage_holds_the_capacity_without_regrowing():
+    led = Ledger(capacity=(40, 400))
+    assert led.capacity == (40, 400)
+    before = _storage(led)
+    ids = ["A%d" % i for i in range(40)]
+    assert codes(led.create_accounts([acct(a) for a in ids[:39]], 10)) == ["ok"] * 39
+    # A failed linked chain of accounts is undone (the list is truncated, not popped).
+    r = led.create_accounts([acct(ids[39], flags=acid.LINKED), acct(ids[0])], 11)
+    assert codes(r) == ["linked_event_failed", "exists"], r
+    assert codes(led.create_accounts([acct(ids[39])], 12)) == ["ok"]
+    ts = 100
+    n = 0
+    while n < 390:
+        batch = []
+        for j in range(30):
+            k = n + j
+            ev = xfer("T%d" % k, ids[k % 40], ids[(k + 1) % 40], 1 + k % 7)
+            if k % 5 == 0:
+                ev["flags"] = acid.PENDING
+                ev["timeout"] = 1          # expires: the expiry heap fills and drains
+            batch.append(ev)
+        # Then a linked chain that fails on its last event: its transfers are undone.
+        batch.append(xfer("U%d" % n, "A1", "A2", 1, flags=acid.LINKED))
+        batch.append(xfer("V%d" % n, "A1", "NOPE", 1))
+        r = led.create_transfers(batch, ts)
+        assert codes(r)[:30] == ["ok"] * 30, r
+        assert codes(r)[30] == "linked_event_failed", r
+        n += 30
+        ts += 3 * led.ticks_per_second
+    led.pulse(ts)
+    assert (led.stats()["transfers"], led.stats()["expired"]) == (390, 78), led.stats()
+    assert _storage(led) == before
+    check(led)
+
+
+def test_reserve_is_raised_to_what_the_ledger_holds_and_survives_restore():
+    led = ledger("A", "B")
+    assert codes(led.create_transfers([xfer("T1", "A", "B", 5)], 10)) == ["ok"]
+    led.reserve(1, 0)                 # below what it holds: raised to it
+    assert led.capacity == (2, 1)
+    back = Ledger.restore(led.snapshot(), capacity=(100, 1000))
+    assert back.capacity == (100, 1000) and bal(back, "B") == bal(led, "B")
+    check(back)

@@ -185,3 +185,17 @@ def test_heap_stats_prefers_heap_usage():
             raise AssertionError("slow path used")
 
     assert memory.heap_stats(KernelLikeGC()) == (10, 90, 100)
+
+
+def test_largest_free_is_shown_where_the_runtime_tells_it():
+    class KernelLikeGC:
+        def heap_usage(self):
+            return (10, 90, 100)
+
+        def largest_free(self):
+            return 48
+
+    lines = memory.debug_lines(None, KernelLikeGC())
+    assert "heap largest free:" in "\n".join(lines)
+    assert [x for x in lines if x.startswith("heap largest free")][0].endswith("48 B")
+    assert memory.largest_free(KernelLikeGC()) == 48

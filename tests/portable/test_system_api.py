@@ -9,6 +9,9 @@ class FakeHw:
     def heap_usage(self):
         return (100, 900, 1000)
 
+    def heap_largest_free(self):
+        return 640
+
     def mem_info(self):
         return {"phys_total": 4096, "phys_usable": 2048, "dma_used": 10, "dma_limit": 100,
                 "kernel_start": 0x100000, "kernel_end": 0x300000, "stack_size": 8192,
@@ -44,6 +47,7 @@ def test_memory():
     m = api().memory()
     assert (m["heap_used_bytes"], m["heap_free_bytes"], m["heap_total_bytes"]) == (100, 900, 1000)
     assert m["dma_limit_bytes"] == 100 and m["phys_usable_bytes"] == 2048
+    assert m["heap_largest_free_bytes"] == 640
 
 
 def test_transactions_zero_without_ledger():
@@ -54,6 +58,7 @@ def test_debug_memory_region_names():
     d = api().debug_memory()
     assert [r["type"] for r in d["regions"]] == ["usable", "reserved", "type 7"]
     assert d["kernel"]["end"] == 0x300000 and d["paging"]["table_pages_max"] == 64
+    assert (d["heap"]["free"], d["heap"]["largest_free"]) == (900, 640)
 
 
 def test_metrics_handler_kinds():

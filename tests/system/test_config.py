@@ -1,28 +1,15 @@
 # The configuration reaches the kernel as GRUB modules, without rebuilding the kernel; a bad
 # file stops the boot with a message naming the file, line and key.
 import os
-import shutil
-import subprocess
 
 import pytest
 
-from qemu_console import REPO, Kernel
+from qemu_console import Kernel
+from tools import isoconf
 
 
 def make_iso(tmp_path, system_text=None, banking_text=None):
-    cfg = tmp_path / "config"
-    cfg.mkdir()
-    shutil.copy(os.path.join(REPO, "config", "system.toml"), cfg / "system.toml")
-    shutil.copy(os.path.join(REPO, "config", "banking.toml"), cfg / "banking.toml")
-    if system_text is not None:
-        (cfg / "system.toml").write_text(system_text)
-    if banking_text is not None:
-        (cfg / "banking.toml").write_text(banking_text)
-    iso = tmp_path / "test.iso"
-    subprocess.run(["bash", os.path.join(REPO, "tools", "mkiso.sh"),
-                    os.path.join(REPO, "build", "kernel.elf"), os.path.join(REPO, "build", "python.tar"),
-                    str(cfg), str(iso)], check=True)
-    return str(iso)
+    return isoconf.make_iso(str(tmp_path), str(tmp_path / "test.iso"), system_text, banking_text)
 
 
 def boot_expecting_halt(iso):
