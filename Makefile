@@ -11,7 +11,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 PY_SOURCES := $(shell find kernel drivers transaction security compliance protocols ai tests/portable -name '*.py' 2>/dev/null)
 C_SOURCES := $(shell find boot drivers kernel/port -name '*.[chS]' -o -name '*.ld' -o -name '*.mk' -o -name Makefile 2>/dev/null)
 
-.PHONY: all deps kernel archive iso run test test-host test-system bench soak clean
+.PHONY: all deps kernel archive iso run test test-host test-system bench soak soak-memory clean
 
 all: iso
 
@@ -65,6 +65,12 @@ SEED ?= 1
 soak: $(ISO)
 	$(PYTHON) tools/crashtest.py --kills $(KILLS) --seed $(SEED) --disk-size 24M --segment-size 1MB \
 	  --max-load 2 --boot-kill 0.1 --full-every 50
+
+# The ledger filled to config/'s capacity ([transaction] max_accounts, max_transfers) with
+# 8190-batches and singles, 507 ledger_full beyond it, verified, and again after a reboot
+# (tools/soak_memory.py; make test runs a small one). About 15 minutes under TCG.
+soak-memory: $(ISO)
+	$(PYTHON) tools/soak_memory.py --reboot
 
 clean:
 	rm -rf $(BUILD)/port $(BUILD)/musl $(BUILD)/*.elf $(BUILD)/*.tar $(BUILD)/*.iso

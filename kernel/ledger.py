@@ -12,7 +12,7 @@ same with the same records. Portable (the block device, clock and scheduler are 
 import gc
 
 from transaction import engine, recovery, requests
-from transaction.acid import ID_MAX, REFERENCE_MAX, USER_DATA_MAX, LedgerStateError
+from transaction.acid import ID_MAX, REFERENCE_MAX, USER_DATA_MAX
 from transaction.requests import CREATE_ACCOUNTS, CREATE_TRANSFERS, PULSE
 
 TICKS_PER_SECOND = 10 ** 9           # timestamps in ns since 1970, as TigerBeetle

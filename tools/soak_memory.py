@@ -150,6 +150,7 @@ class Soak:
                                 {"accounts": [{"id": a, "currency": "USD"} for a in part]})
             if out["committed"] != len(part):
                 raise Failed("accounts: %r" % out)
+            self.out("soak: %d of %d accounts" % (i + len(part), self.accounts))
         self.refused("/api/v1/accounts", {"id": "ONE-MORE", "currency": "USD"})
         return ids
 
