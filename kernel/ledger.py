@@ -542,6 +542,7 @@ class LedgerService:
             w = self.store.wal.stats()
             out["wal_bytes"] = w["bytes_written"]
             out["wal_records"] = w["records"]
+            out["wal_pads"] = w["pads"]
             out["wal_groups"] = w["groups"]
             out["wal_used_bytes"] = self.store.usage()["used"]
             out["checkpoints"] = self.store.checkpoints

@@ -152,6 +152,7 @@ class Wal:
         self.appends = 0
         self.groups = 0
         self.records = 0        # including PAD records
+        self.pads = 0           # PAD records
         self.bytes_written = 0
         self.max_group = 0
         self.full_errors = 0
@@ -309,6 +310,7 @@ class Wal:
         self.chain = chain
         self.groups += 1
         self.records += count
+        self.pads += count - ntickets
         self.bytes_written += len(buf)
         if ntickets > self.max_group:
             self.max_group = ntickets
@@ -347,7 +349,7 @@ class Wal:
 
     def stats(self):
         return {"appends": self.appends, "groups": self.groups, "records": self.records,
-                "bytes_written": self.bytes_written, "max_group": self.max_group,
+                "pads": self.pads, "bytes_written": self.bytes_written, "max_group": self.max_group,
                 "full_errors": self.full_errors, "queue_waits": self.waits,
                 "pos": self.pos, "seq": self.seq, "limit": self.limit,
                 "failed": self.failed}

@@ -37,7 +37,7 @@ DEFAULT_LIMITS = {
     "max_requests": 1000,        # requests on one connection, then Connection: close
     "request_timeout_ms": 10000,  # first byte of a request -> complete request (408)
     "idle_timeout_ms": 5000,     # keep-alive connection without a new request: closed
-    "send_timeout_ms": 10000,    # a response not taken by the peer in this time: closed
+    "send_timeout_ms": 10000,    # the peer takes no byte of a response in this time: closed
     "linger_ms": 1000,           # after our close: drain the peer's input this long...
     "linger_bytes": 65536,       # ...or this many bytes, so it sees the answer, not a reset
     "max_lingering": 16,         # rejected connections being drained at once

@@ -90,12 +90,18 @@ class Conn:
         self._check()
         net, cid = self.lnet.net, self.cid
         view = memoryview(data)
-        deadline = None if timeout_ms is None else self.lnet.sched.clock.ticks_us() + timeout_ms * 1000
+        clock = self.lnet.sched.clock
+        deadline = None if timeout_ms is None else clock.ticks_us() + timeout_ms * 1000
         while len(view):
             n = net.tcp_send(cid, view)
             view = view[n:]
             if not len(view):
                 break
+            if n and deadline is not None:
+                # The timeout runs between two writes the peer takes, not over the whole
+                # answer (as nginx's send_timeout): a large answer to a slow-draining peer, or
+                # a kernel busy with a checkpoint meanwhile, is not cut off half-sent.
+                deadline = clock.ticks_us() + timeout_ms * 1000
             left = None
             if deadline is not None:
                 left = (deadline - self.lnet.sched.clock.ticks_us()) // 1000

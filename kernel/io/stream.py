@@ -194,6 +194,8 @@ class MemConn:
                 assert len(tx.buf) <= tx.capacity
                 off += n
                 self.bytes_out += n
+                if deadline is not None:   # between two writes, as kernel/io/lwip.py
+                    deadline = clock.ticks_us() + int(timeout_ms * 1000)
                 continue
             left = _remaining_ms(clock, deadline)
             if left == 0:

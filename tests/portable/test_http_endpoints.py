@@ -101,7 +101,8 @@ def test_is_up():
 def test_status_lists_every_component_with_details():
     env = Env({"components": comps(("kernel", "up"), ("disk", "up"), ("network", "down"),
                                    ("ledger", "not present")),
-               "heap": HEAP, "version": "9.9.9", "uptime_us": lambda: 3725000000,
+               "heap": HEAP, "largest_free": lambda: 2048, "version": "9.9.9",
+               "uptime_us": lambda: 3725000000,
                "transactions": lambda: {"committed": 5, "rejected": 1, "tps": 0,
                                         "wal_bytes": 4096}})
     r = env.get(b"/status")
@@ -114,7 +115,8 @@ def test_status_lists_every_component_with_details():
     assert c["kernel"]["status"] == "up" and c["kernel"]["tasks"] >= 2
     assert c["kernel"]["max_tasks"] == 64 and c["kernel"]["uptime_seconds"] == 3725
     assert c["memory"] == {"status": "up", "up": True, "heap_used_bytes": 1000,
-                           "heap_free_bytes": 3000, "heap_total_bytes": 4000}
+                           "heap_free_bytes": 3000, "heap_total_bytes": 4000,
+                           "heap_largest_free_bytes": 2048}
     assert c["network"] == {"status": "down", "up": False}
     assert c["ledger"]["up"] is False
     assert c["http"]["port"] == PORT and c["http"]["connections"] == 1

@@ -31,6 +31,7 @@ class Env:
         r.add("GET", "/t/gate", self.wait_gate)
         r.add("GET", "/t/sleep", self.sleep)
         r.add("GET", "/t/query", self.query)
+        r.add("GET", "/t/big", self.big)
         r.add("DELETE", "/t/nothing", self.nothing)
         cfg = {"network": {"port": PORT},
                "transaction": {"max_concurrent": max_concurrent, "timeout_ms": 30000}}
@@ -67,6 +68,9 @@ class Env:
 
     def nothing(self, req):
         return None
+
+    def big(self, req):
+        return {"fill": "x" * int(req.query.get("n", "1000"))}
 
     # ---- driving
     def run(self, coro, timeout_ms=120000):
@@ -577,6 +581,29 @@ def test_peer_not_reading_is_cut_off_by_send_timeout():
     cl.write(get(b"/metrics") * 200)       # answers pile up: the pipe fills
     env.settle(1000)
     assert env.srv.connection_count() == 0
+    env.check_clean()
+
+
+def test_slow_but_steady_reader_gets_a_large_answer_whole():
+    # send_timeout_ms runs between two writes the peer takes (as nginx's send_timeout): a
+    # 400 KB answer drained 64 KB per 150 ms takes ~1 s, five times the timeout, and arrives.
+    env = Env(limits={"send_timeout_ms": 200})
+    cl = env.connect()
+    cl.write(get(b"/t/big?n=400000", b"Connection: close\r\n"))
+
+    async def drain_slowly():
+        got = bytearray()
+        t0 = env.clock.ticks_us()
+        while not cl.at_eof():
+            await env.sched.sleep_ms(150)
+            got.extend(cl.read())
+        return bytes(got), (env.clock.ticks_us() - t0) // 1000
+
+    data, took_ms = env.run(drain_slowly())
+    rs, rest = response.parse_responses(data)
+    assert len(rs) == 1 and rs[0].status == 200 and rest == 0
+    assert len(rs[0].json()["fill"]) == 400000
+    assert took_ms > 5 * 200, took_ms
     env.check_clean()
 
 

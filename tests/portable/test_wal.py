@@ -314,11 +314,12 @@ def test_pad_records_fill_segment_ends():
         seqs = []
         for i in range(len(sizes)):
             seqs.append(await store.append(payload(i, sizes[i])))
-        return seqs
+        return seqs, store.wal.stats()
 
-    seqs = run(s, main())
+    seqs, st = run(s, main())
     # PAD records take sequence numbers too: the data records' numbers have gaps.
     assert seqs[-1] > len(sizes)
+    assert st["pads"] == seqs[-1] - len(sizes) and st["records"] == seqs[-1]
     snap, got, report = run(s, recover_seqs(d))
     assert [p for _, p in got] == [payload(i, sizes[i]) for i in range(len(sizes))]
     assert [q for q, _ in got] == seqs
