@@ -99,7 +99,7 @@ class Registry:
         return rows
 
     def set_transactions_provider(self, fn):
-        """``fn()`` returns a dict with committed, rejected, tps, wal_bytes."""
+        """``fn()`` returns a dict with committed, rejected, tps, wal_bytes (and more)."""
         assert fn is None or callable(fn)
         self.transactions_provider = fn
 
@@ -110,9 +110,8 @@ class Registry:
         fn = self.transactions_provider
         if fn is not None:
             got = fn()
-            for k in TX_FIELDS:
-                if k in got:
-                    stats[k] = got[k]
+            for k in got:            # the four above and the provider's other counters
+                stats[k] = got[k]
         return stats
 
     def register_command(self, name, usage, help, handler, subcommands=None, nargs=0, max_args=None):

@@ -48,8 +48,15 @@ class SystemApi:
 
     def transactions(self):
         t = self.registry.transactions()
-        return {"committed": t.get("committed", 0), "rejected": t.get("rejected", 0),
-                "tps": t.get("tps", 0), "wal_bytes": t.get("wal_bytes", 0)}
+        out = {"committed": t.get("committed", 0), "rejected": t.get("rejected", 0),
+               "tps": t.get("tps", 0), "wal_bytes": t.get("wal_bytes", 0)}
+        # The rest of the ledger's counters (wal_records, seals, checkpoints, ...) as well:
+        # a client can tell what reached the log from what the kernel appended on its own.
+        for k in t:
+            v = t[k]
+            if k not in out and isinstance(v, int) and not isinstance(v, bool):
+                out[k] = v
+        return out
 
     def debug_memory(self):
         m = self.hw.mem_info()

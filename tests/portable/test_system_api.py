@@ -67,3 +67,13 @@ def test_metrics_handler_kinds():
     bad = a.handle_metrics(Req("disk"))
     assert bad.status == 404
     assert b'"field": "kind"' in bad.body
+
+
+def test_transactions_pass_the_ledgers_other_counters():
+    reg = commands.Registry()
+    reg.set_transactions_provider(lambda: {"committed": 3, "rejected": 1, "tps": 2,
+                                           "wal_bytes": 4096, "wal_records": 5, "seals": 1,
+                                           "at_capacity": 0, "state": "up", "flag": True})
+    t = system_api.SystemApi(FakeHw(), reg, FakeSched()).transactions()
+    assert t == {"committed": 3, "rejected": 1, "tps": 2, "wal_bytes": 4096,
+                 "wal_records": 5, "seals": 1, "at_capacity": 0}
