@@ -140,7 +140,8 @@ class LedgerService:
         try:
             blank = format_foreign or await _blank(disk)
             store, snapshot, payloads, report = await recovery.open_store(
-                disk, self.cfg, self.sched, on_commit=self._on_commit, format_if_blank=blank)
+                disk, self.cfg, self.sched, on_commit=self._on_commit, format_if_blank=blank,
+                pieces=True)
         except recovery.NotFormatted:
             self._down("the disk holds data that is not a ledger; `ledger format` erases it")
             return
@@ -191,7 +192,7 @@ class LedgerService:
         self._applied_seq = store.wal.seq
         self._last_ts = led.stats()["last_timestamp"]
         self._ckpt_at = store.wal.bytes_written
-        self._ckpt_len = len(snapshot) if snapshot is not None else 0
+        self._ckpt_len = report["checkpoint"]["length"] if snapshot is not None else 0
         self.store = store
         self.state = "up"
         torn = report.get("torn")
@@ -452,13 +453,17 @@ class LedgerService:
         # The snapshot and the store's head are taken with no await in between: the state is
         # exactly that after the last durable record.
         t0 = self.sched.uptime_us()
-        snap = self.ledger.snapshot()
+        # In pieces (engine.SNAPSHOT_PIECE): a fragmented heap holds no run as large as it.
+        snap = self.ledger.snapshot_pieces()
+        n = 0
+        for x in snap:
+            n += len(x)
         written = self.store.wal.bytes_written
         res = await self.store.checkpoint(snap)
         self._ckpt_at = written
-        self._ckpt_len = len(snap)
+        self._ckpt_len = n
         self._ckpt_wanted = False
-        res["bytes"] = len(snap)
+        res["bytes"] = n
         res["ms"] = (self.sched.uptime_us() - t0) // 1000
         return res
 
@@ -478,7 +483,7 @@ class LedgerService:
             problems = led.verify()
             figures = {"accounts": len(led._acc), "transfers": len(led.t_id)}
             # The live state at record `seq`, taken with no await in between.
-            live = led.snapshot()
+            live = led.snapshot_pieces()
             seq = self._applied_seq
             await self.sched.checkpoint()
             snapshot, payloads, report = await self._read_back(seq)
@@ -494,7 +499,7 @@ class LedgerService:
             figures["checkpoint_seq"] = report["superblock"].ckpt_seq
             figures["records"] = len(payloads)
             figures["seq"] = seq
-            if copy.snapshot() != live:
+            if copy.snapshot_pieces() != live:      # the same state gives the same pieces
                 problems.append("the state rebuilt from the disk (checkpoint at record %d + %d "
                                 "records) differs from the live state at record %d"
                                 % (figures["checkpoint_seq"], len(payloads), seq))
@@ -512,7 +517,8 @@ class LedgerService:
                 payloads.append(payload)
                 seqs.append(s)
 
-        snapshot, _, report = await recovery.recover(self.disk, self.cfg, on_record=take)
+        snapshot, _, report = await recovery.recover(self.disk, self.cfg, on_record=take,
+                                                     pieces=True)
         if not seqs and report["superblock"].ckpt_seq < seq or seqs and seqs[-1] < seq:
             raise recovery.CorruptionError("the log on the disk ends before record %d" % seq,
                                            seq=seq)

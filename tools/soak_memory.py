@@ -211,7 +211,8 @@ class Soak:
         out = self.kernel.cmd("ledger verify", timeout=1200)
         self.api.close()                  # idle meanwhile: the kernel closed it
         if "ledger verify: ok" not in out:
-            raise Failed("`ledger verify`: " + out.strip())
+            raise Failed("`ledger verify`: %s\nheap (free, largest free) before it: %r\n%s"
+                         % (out.strip(), self.heap[-1:], self.kernel.cmd("debug memory")))
         self.sample_heap()
 
     def run(self, reboot=False):

@@ -47,6 +47,10 @@ MAX_TIMESTAMP = (1 << 63) - 1
 
 SNAPSHOT_MAGIC = b"QXLG"
 SNAPSHOT_VERSION = 1
+# A snapshot is built, written, read and compared as pieces of about this many bytes: the heap
+# never moves objects, so a large ledger's heap may hold 100+ MiB free without one run the size
+# of a whole snapshot (ENGINE.md, fact 2), while pieces of 64 KiB always fit.
+SNAPSHOT_PIECE = 65536
 # Snapshot records (little-endian; see Ledger.snapshot):
 _HEAD = "<4sHHQQQQQQQII"   # magic, version, 0, ticks/s, last ts, batches, 4 counters, #acc, #tr
 _ACC = "<B3sHQQQQIQI"      # id len, currency, user_data len, 4 balances, flags, ts, cflags
@@ -1087,13 +1091,26 @@ class Ledger:
                    and user_data (the currency is the accounts')
           trailer  CRC-32 of everything before it
         """
+        return b"".join(self.snapshot_pieces())
+
+    def snapshot_pieces(self, piece=SNAPSHOT_PIECE):
+        """snapshot() as a list of bytes whose concatenation is the snapshot: each piece ends at
+        the first record boundary at or after `piece` bytes, the last one is the CRC trailer.
+        The same state gives the same pieces. Nothing as large as the whole is allocated."""
+        assert piece > 0
         pack = struct.pack
         accs = self._acc
         n = len(self.t_id)
-        parts = [pack(_HEAD, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, 0, self.ticks_per_second,
-                      self._last_ts, self._batches, self._committed, self._rejected,
-                      self._exists, self._expired, len(accs), n)]
+        head = pack(_HEAD, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, 0, self.ticks_per_second,
+                    self._last_ts, self._batches, self._committed, self._rejected,
+                    self._exists, self._expired, len(accs), n)
+        out = []
+        crc = 0
+        parts = [head]
+        size = len(head)
         add = parts.append
+        asize = struct.calcsize(_ACC)
+        tsize = struct.calcsize(_TR)
         for a in accs:
             aid = a[A_ID].encode()
             ud = a[A_UD]
@@ -1102,8 +1119,17 @@ class Ledger:
             add(pack(_ACC, len(aid), a[A_CUR].encode(), _NONE16 if ud is None else len(ud),
                      a[A_DPE], a[A_DPO], a[A_CPE], a[A_CPO], a[A_FLAGS], a[A_TS], a[A_CFLAGS]))
             add(aid)
+            size += asize + len(aid)
             if ud is not None:
                 add(ud)
+                size += len(ud)
+            if size >= piece:
+                chunk = b"".join(parts)
+                crc = binascii.crc32(chunk, crc)
+                out.append(chunk)
+                parts = []
+                add = parts.append
+                size = 0
         ids, drs, crs, amts, fss, tss, refs, uds, aux = self._columns()[:9]
         for p in range(n):
             tid = ids[p].encode()
@@ -1118,36 +1144,68 @@ class Ledger:
                      _NONE16 if ud is None else len(ud), drs[p], crs[p], amts[p], aux[p], tss[p],
                      fs & FLAGS_MASK, fs >> STATE_SHIFT))
             add(tid)
+            size += tsize + len(tid)
             if ref is not None:
                 add(ref)
+                size += len(ref)
             if ud is not None:
                 add(ud)
-        body = b"".join(parts)
-        return body + pack("<I", binascii.crc32(body) & 0xFFFFFFFF)
+                size += len(ud)
+            if size >= piece:
+                chunk = b"".join(parts)
+                crc = binascii.crc32(chunk, crc)
+                out.append(chunk)
+                parts = []
+                add = parts.append
+                size = 0
+        if parts:
+            chunk = b"".join(parts)
+            crc = binascii.crc32(chunk, crc)
+            out.append(chunk)
+        out.append(pack("<I", crc & 0xFFFFFFFF))
+        return out
 
     @classmethod
     def restore(cls, data, check=True, capacity=None):
-        """A Ledger from snapshot() bytes. Every balance is recomputed from the transfers and
-        every invariant checked (verify); SnapshotError if anything does not hold. `capacity`:
-        (accounts, transfers) to reserve first (raised to the snapshot's counts)."""
-        if type(data) is not bytes and type(data) is not bytearray:
-            raise SnapshotError("a snapshot is bytes")
-        data = bytes(data)
+        """A Ledger from snapshot() bytes, or from a list of bytes pieces that concatenate to
+        them (snapshot_pieces(), or a snapshot read from the disk piece by piece). Every balance
+        is recomputed from the transfers and every invariant checked (verify); SnapshotError if
+        anything does not hold. `capacity`: (accounts, transfers) to reserve first (raised to
+        the snapshot's counts)."""
+        if type(data) is bytes or type(data) is bytearray:
+            data = [bytes(data)]
+        elif type(data) is not list:
+            raise SnapshotError("a snapshot is bytes or a list of bytes")
+        for x in data:
+            if type(x) is not bytes and type(x) is not bytearray:
+                raise SnapshotError("a snapshot is bytes or a list of bytes")
+        r = _Pieces(data)
         hsize = struct.calcsize(_HEAD)
-        if len(data) < hsize + 4 or data[:4] != SNAPSHOT_MAGIC:
+        if r.size < hsize + 4:
             raise SnapshotError("not a ledger snapshot")
-        head = struct.unpack_from(_HEAD, data, 0)
+        r.limit = r.size - 4
+        crc = 0
+        left = r.limit
+        for x in data:
+            k = len(x) if len(x) <= left else left
+            if k:
+                crc = binascii.crc32(x if k == len(x) else x[:k], crc)
+            left -= k
+        trailer = r.tail(4)
+        h = r.take(hsize)
+        if h[:4] != SNAPSHOT_MAGIC:
+            raise SnapshotError("not a ledger snapshot")
+        head = struct.unpack(_HEAD, h)
         if head[1] != SNAPSHOT_VERSION:
             raise SnapshotError("snapshot version %d, this ledger reads %d" %
                                 (head[1], SNAPSHOT_VERSION))
-        crc = struct.unpack_from("<I", data, len(data) - 4)[0]
-        if binascii.crc32(data[:-4]) & 0xFFFFFFFF != crc:
+        if crc & 0xFFFFFFFF != struct.unpack("<I", trailer)[0]:
             raise SnapshotError("snapshot checksum mismatch")
         try:
             led = cls(head[3], check)
             if capacity is not None:
                 led.reserve(max(capacity[0], head[10]), max(capacity[1], head[11]))
-            led._load(data, head, hsize)
+            led._load(r, head)
         except SnapshotError:
             raise
         except Exception as e:  # anything a damaged snapshot makes the decoder raise
@@ -1157,31 +1215,26 @@ class Ledger:
             raise SnapshotError("inconsistent snapshot: " + "; ".join(problems[:5]))
         return led
 
-    def _load(self, data, head, off):
+    def _load(self, r, head):
         (_, _, _, _, self._last_ts, self._batches, self._committed, self._rejected,
          self._exists, self._expired, n_acc, n_tr) = head
         last_ts = self._last_ts
-        unpack = struct.unpack_from
+        unpack = struct.unpack
+        take = r.take
         asize = struct.calcsize(_ACC)
         tsize = struct.calcsize(_TR)
-        end = len(data) - 4
-        if n_acc * asize + n_tr * tsize > end - off:
+        if n_acc * asize + n_tr * tsize > r.limit - r.pos:
             raise SnapshotError("snapshot truncated")
         accs = self._acc
         self._accounts.reserve(n_acc)
         currencies = {}  # currency bytes -> the str of the table (decoded once)
         prev = -1
         for _ in range(n_acc):
-            (idlen, cur, udlen, dpe, dpo, cpe, cpo, f, ts, cf) = unpack(_ACC, data, off)
-            off += asize
-            aid = data[off:off + idlen].decode()
-            off += idlen
+            (idlen, cur, udlen, dpe, dpo, cpe, cpo, f, ts, cf) = unpack(_ACC, take(asize))
+            aid = take(idlen).decode()
             ud = None
             if udlen != _NONE16:
-                ud = data[off:off + udlen].decode()
-                off += udlen
-            if off > end:
-                raise SnapshotError("snapshot truncated")
+                ud = take(udlen).decode()
             c = currencies.get(cur)
             if c is None:
                 c = cur.decode()
@@ -1203,19 +1256,13 @@ class Ledger:
         prev = -1
         for p in range(n_tr):
             (idlen, reflen, udlen, dnum, cnum, amount, aux, ts, f,
-             state) = unpack(_TR, data, off)
-            off += tsize
-            tid = data[off:off + idlen].decode()
-            off += idlen
+             state) = unpack(_TR, take(tsize))
+            tid = take(idlen).decode()
             ref = ud = None
             if reflen != _NONE16:
-                ref = data[off:off + reflen].decode()
-                off += reflen
+                ref = take(reflen).decode()
             if udlen != _NONE16:
-                ud = data[off:off + udlen].decode()
-                off += udlen
-            if off > end:
-                raise SnapshotError("snapshot truncated")
+                ud = take(udlen).decode()
             if not valid_id(tid) or self._tindex.find(tid) >= 0:
                 raise SnapshotError("bad or repeated transfer id %r" % tid)
             if ref is not None and self._rindex.find(ref) >= 0:
@@ -1235,5 +1282,52 @@ class Ledger:
                 self._open += 1
                 if aux:
                     _heappush(self._expiry, (ts + aux * tps, p))
-        if off != end:
-            raise SnapshotError("%d bytes after the last record" % (end - off))
+        if r.pos != r.limit:
+            raise SnapshotError("%d bytes after the last record" % (r.limit - r.pos))
+
+
+class _Pieces:
+    """Reads a snapshot held as a list of bytes pieces, across their boundaries (restore)."""
+
+    def __init__(self, pieces):
+        self.pieces = pieces
+        size = 0
+        for x in pieces:
+            size += len(x)
+        self.size = size
+        self.limit = size       # bytes that may be taken (the records, not the trailer)
+        self.pos = 0            # bytes taken
+        self.i = 0              # the piece being read...
+        self.off = 0            # ...and the offset in it
+
+    def take(self, n):
+        """The next `n` bytes; SnapshotError past the limit."""
+        if self.pos + n > self.limit:
+            raise SnapshotError("snapshot truncated")
+        self.pos += n
+        x = self.pieces[self.i] if self.i < len(self.pieces) else b""
+        off = self.off
+        if off + n <= len(x):
+            self.off = off + n
+            return x[off:off + n]
+        out = [x[off:]]
+        need = n - (len(x) - off)
+        while need > 0:
+            self.i += 1
+            x = self.pieces[self.i]
+            k = need if need <= len(x) else len(x)
+            out.append(x[:k])
+            need -= k
+            self.off = k
+        return b"".join(out)
+
+    def tail(self, n):
+        """The last `n` bytes of the whole."""
+        out = b""
+        i = len(self.pieces) - 1
+        while len(out) < n:
+            x = self.pieces[i]
+            out = x[-(n - len(out)):] + out if len(x) else out
+            i -= 1
+        return out
+

@@ -25,6 +25,7 @@ __all__ = ("format", "recover", "open_store", "Store", "CorruptionError", "NotFo
 
 CLEAR_CHUNK = 256 * 1024
 READ_PIECE = 256 * 1024
+WRITE_PIECE = 64 * 1024  # a checkpoint is written through a buffer of this size
 _id_counter = [0]
 
 
@@ -75,8 +76,9 @@ async def format(dev, cfg, log_id=None, wal_segments=None, checkpoint_blocks=Non
     return sb
 
 
-async def read_checkpoint(dev, sb):
-    """The snapshot the superblock points at (checksum verified), or None if there is none."""
+async def read_checkpoint(dev, sb, pieces=False):
+    """The snapshot the superblock points at (checksum verified), or None if there is none;
+    with `pieces`, as a list of bytes of at most READ_PIECE each (no one large allocation)."""
     if sb.ckpt_area == NO_AREA:
         return None
     n = sb.ckpt_len
@@ -97,16 +99,16 @@ async def read_checkpoint(dev, sb):
         h.update(part)
         parts.append(part)
         done += k
-    data = b"".join(parts)
     if h.digest() != sb.ckpt_hash:
         raise CorruptionError("checkpoint area %d (LBA %d, %d bytes, sequence %d) fails its "
                               "SHA-256" % (sb.ckpt_area, sb.ckpt_lba[sb.ckpt_area], n,
                                            sb.ckpt_seq), area="checkpoint", seq=sb.ckpt_seq)
-    return data
+    return parts if pieces else b"".join(parts)
 
 
-async def recover(dev, cfg, on_record=None):
+async def recover(dev, cfg, on_record=None, pieces=False):
     """Read the ledger back: (snapshot bytes or None, [payloads after it, in order], report).
+    With `pieces`, the snapshot is a list of bytes (read_checkpoint).
 
     Newest valid superblock copy, its checkpoint (SHA-256 checked), then the WAL from the
     checkpoint's position. A torn or missing tail (the unfinished last group write) is cut at
@@ -121,7 +123,7 @@ async def recover(dev, cfg, on_record=None):
     if want != sb.seg_size:
         report["warnings"].append("system.toml asks for WAL segments of %d bytes, the disk was "
                                   "formatted with %d (kept)" % (want, sb.seg_size))
-    snapshot = await read_checkpoint(dev, sb)
+    snapshot = await read_checkpoint(dev, sb, pieces)
     if snapshot is not None:
         report["checkpoint"] = {"area": sb.ckpt_area, "seq": sb.ckpt_seq, "pos": sb.ckpt_pos,
                                 "length": sb.ckpt_len}
@@ -153,19 +155,19 @@ async def recover(dev, cfg, on_record=None):
 
 
 async def open_store(dev, cfg, sched, on_commit=None, format_if_blank=False, log_id=None,
-                     on_record=None, max_queue=None, max_queue_bytes=None):
+                     on_record=None, max_queue=None, max_queue_bytes=None, pieces=False):
     """recover(), then make the disk ready for appends: rewrite the superblock copies if they
     differ, zero the log right after the recovered head (remains of a torn write there must not
     be read as records later) and start a Store. Returns (store, snapshot, payloads, report).
-    A blank disk raises NotFormatted unless `format_if_blank`."""
+    A blank disk raises NotFormatted unless `format_if_blank`. `pieces`: as recover()."""
     try:
-        snapshot, payloads, report = await recover(dev, cfg, on_record)
+        snapshot, payloads, report = await recover(dev, cfg, on_record, pieces)
         report["formatted"] = False
     except NotFormatted:
         if not format_if_blank:
             raise
         await format(dev, cfg, log_id=log_id)
-        snapshot, payloads, report = await recover(dev, cfg, on_record)
+        snapshot, payloads, report = await recover(dev, cfg, on_record, pieces)
         report["formatted"] = True
     sb = report["superblock"]
     report["repaired"] = False
@@ -223,7 +225,8 @@ class Store:
         return await self.wal.append(payload)
 
     async def checkpoint(self, snapshot, seq=None):
-        """Store `snapshot` (bytes: the state after every record up to sequence `seq`; default:
+        """Store `snapshot` (bytes, or a list of bytes pieces that concatenate to it: the state
+        after every record up to sequence `seq`; default:
         the last durable record now) in the checkpoint area not in use, flush, then point the
         superblock at it. WAL segments before the record after `seq` are free for reuse
         afterwards. Returns {"area", "seq", "pos", "generation"}."""
@@ -240,7 +243,11 @@ class Store:
         else:
             raise ValueError("checkpoint at sequence %d: durable records are %d..%d"
                              % (seq, sb.ckpt_seq, wal.seq))
-        n = len(snapshot)
+        if type(snapshot) is not list:
+            snapshot = [snapshot]
+        n = 0
+        for x in snapshot:
+            n += len(x)
         if n > sb.ckpt_blocks * BLOCK:
             raise CheckpointTooLarge("snapshot of %d bytes, checkpoint areas hold %d"
                                      % (n, sb.ckpt_blocks * BLOCK))
@@ -253,8 +260,11 @@ class Store:
                     raise CorruptionError("record %d not found in the log after the checkpoint"
                                           % seq, seq=seq)
             area = 1 if sb.ckpt_area == 0 else 0
-            digest = hashlib.sha256(snapshot).digest()
-            await _write_padded(self.dev, sb.ckpt_lba[area], snapshot)
+            h = hashlib.sha256()
+            for x in snapshot:
+                h.update(x)
+            digest = h.digest()
+            await _write_pieces(self.dev, sb.ckpt_lba[area], snapshot)
             await self.dev.flush()
             new = sb.copy()
             new.generation = sb.generation + 1
@@ -292,13 +302,27 @@ class Store:
         return s
 
 
-async def _write_padded(dev, lba, data):
-    """Write `data` from block `lba`, the last block zero-padded."""
-    n = len(data)
-    full = n // BLOCK * BLOCK
-    if full:
-        await dev.write(lba, memoryview(data)[0:full])
-    if n > full:
-        last = bytearray(BLOCK)
-        last[0:n - full] = memoryview(data)[full:n]
-        await dev.write(lba + full // BLOCK, last)
+async def _write_pieces(dev, lba, pieces):
+    """Write the concatenation of `pieces` from block `lba`, the last block zero-padded,
+    through one staging buffer of WRITE_PIECE bytes (pieces need not be whole blocks)."""
+    stage = bytearray(WRITE_PIECE)
+    used = 0
+    for x in pieces:
+        view = memoryview(x)
+        off = 0
+        while off < len(x):
+            k = len(x) - off
+            if k > WRITE_PIECE - used:
+                k = WRITE_PIECE - used
+            stage[used:used + k] = view[off:off + k]
+            used += k
+            off += k
+            if used == WRITE_PIECE:
+                await dev.write(lba, stage)
+                lba += WRITE_PIECE // BLOCK
+                used = 0
+    if used:
+        full = (used + BLOCK - 1) // BLOCK * BLOCK
+        for i in range(used, full):
+            stage[i] = 0
+        await dev.write(lba, memoryview(stage)[0:full])

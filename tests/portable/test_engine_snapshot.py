@@ -86,6 +86,48 @@ def test_empty_ledger_round_trip():
     assert Ledger.restore(bytearray(s)).snapshot() == s
 
 
+def split(s, sizes):
+    """`s` cut into pieces of the given sizes, cycled (some empty)."""
+    out = []
+    i = k = 0
+    while i < len(s):
+        n = sizes[k % len(sizes)]
+        out.append(s[i:i + n])
+        i += n
+        k += 1
+    return out
+
+
+def test_snapshot_pieces_concatenate_to_the_snapshot():
+    led = busy()
+    s = led.snapshot()
+    for piece in (1, 50, 64, 1000, engine.SNAPSHOT_PIECE):
+        ps = led.snapshot_pieces(piece)
+        assert b"".join(ps) == s
+        assert ps[-1] == s[-4:]                   # the trailer, a piece of its own
+        for x in ps[:-2]:                        # a piece ends at the first record boundary
+            assert piece <= len(x) < piece + 300  # at or after `piece` bytes
+    assert len(led.snapshot_pieces(50)) > 10 and len(led.snapshot_pieces()) == 2
+    assert led.snapshot_pieces(64) == busy().snapshot_pieces(64)
+
+
+def test_restore_from_pieces_cut_anywhere():
+    led = busy()
+    s = led.snapshot()
+    for sizes in ((1,), (3, 0, 7), (2, 1000), (len(s) - 2, 1, 1), (len(s),), (41, 0)):
+        led2 = Ledger.restore(split(s, sizes))
+        assert led2.snapshot() == s and led2.stats() == led.stats()
+    assert Ledger.restore(led.snapshot_pieces(64)).snapshot() == s
+    assert Ledger.restore([bytearray(x) for x in split(s, (5,))]).snapshot() == s
+    # the same errors as whole bytes
+    for bad in (split(s[:-1], (9,)), split(s[:-5] + s[-4:], (9,)), [], [b""], [s, 1]):
+        raises(SnapshotError, Ledger.restore, bad)
+    e = raises(SnapshotError, Ledger.restore, split(s[:-4] + b"\x00\x00\x00\x00", (7,)))
+    assert "checksum" in str(e)
+    raises(SnapshotError, Ledger.restore, split(signed(s[:-40]), (13,)))
+    raises(SnapshotError, Ledger.restore, split(signed(s[:-4] + b"\x00"), (13,)))
+
+
 def test_same_batches_same_bytes():
     a = busy().snapshot()
     b = busy().snapshot()

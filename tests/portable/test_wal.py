@@ -676,3 +676,28 @@ def test_checkpoint_larger_than_a_read_piece_round_trips():
     run(s, main())
     got, payloads, report = run(s, recovery.recover(d, CFG))
     assert got == snap and payloads == [b"b"]
+
+
+def test_checkpoint_from_pieces_round_trips_as_bytes_and_as_pieces():
+    s = sched()
+    d = disk(s, blocks=4096)
+    snap = bytes(range(256)) * 1500 + b"end"      # 384003 bytes
+    cut = [snap[:1], snap[1:70001], b"", snap[70001:70002], snap[70002:]]
+
+    async def main():
+        store = await fresh(d, s, geometry={"wal_segments": 6, "checkpoint_blocks": 800})
+        await store.append(b"a")
+        await store.checkpoint(cut)
+        await store.append(b"b")
+
+    run(s, main())
+    got, payloads, report = run(s, recovery.recover(d, CFG))
+    assert got == snap and payloads == [b"b"] and report["checkpoint"]["length"] == len(snap)
+    parts, payloads, report = run(s, recovery.recover(d, CFG, pieces=True))
+    assert type(parts) is list and b"".join(parts) == snap and payloads == [b"b"]
+    assert max(len(x) for x in parts) <= recovery.READ_PIECE
+    # the last block is zero-padded on the disk: a checkpoint area holds nothing else
+    lba = report["superblock"].ckpt_lba[report["superblock"].ckpt_area] + len(snap) // 512
+    tail = run(s, d.read(lba, 1))
+    assert tail[:len(snap) % 512] == snap[-(len(snap) % 512):]
+    assert tail[len(snap) % 512:] == bytes(512 - len(snap) % 512)
