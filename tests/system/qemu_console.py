@@ -12,6 +12,7 @@ sys.path.insert(0, REPO)
 from tools import qemu  # noqa: E402
 
 PROMPT = "qenex> "
+MAX_LOG_LINES = 20   # kernel log lines a command's echo may follow (cmd)
 ISO = os.path.join(REPO, "build", "qenex.iso")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -56,11 +57,17 @@ class Kernel:
     def cmd(self, line, timeout=30):
         """Type `line` at the prompt; the output up to the next prompt, echo removed."""
         self.p.send(line + "\r")
-        out = self.wait_prompt(timeout)
-        out = ANSI.sub("", out).replace("\r", "")
-        first, _, rest = out.partition("\n")
-        assert line in first, "echo of %r missing in %r" % (line, first)
-        return rest
+        deadline = time.monotonic() + timeout
+        seen = []
+        for _ in range(MAX_LOG_LINES):
+            out = self.wait_prompt(max(deadline - time.monotonic(), 1))
+            out = ANSI.sub("", out).replace("\r", "")
+            first, _, rest = out.partition("\n")
+            if line in first:
+                return rest
+            # A kernel log line printed (and the prompt redrawn) before the echo of `line`.
+            seen.append(out)
+        raise AssertionError("echo of %r missing in %r" % (line, seen))
 
     # ---- the MicroPython REPL (console command `python`) ----
     def repl_enter(self):
