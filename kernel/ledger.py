@@ -114,6 +114,7 @@ class LedgerService:
         self.full = 0
         self.task = None
         self.verifying = False            # no checkpoint while `verify` reads the disk
+        self._spare = None                # empty storage for verify's rebuilt copy (boot)
         self.ckpt_too_large = False       # the last snapshot did not fit its area
         self.last_batch = None            # step times of the last batch request (ledger_api)
         self.warm_ms = -1                 # time engine.warm_up took after the boot
@@ -187,6 +188,14 @@ class LedgerService:
                 await self.sched.checkpoint()
         self.replayed = len(payloads)
         led.reserve(self.capacity[0], self.capacity[1])   # raised to what replay brought
+        try:
+            # Storage for `ledger verify`'s copy, reserved now like the ledger's own: late in
+            # a long run the heap may have no run as large as a column or an index table.
+            self._spare = engine.Ledger(TICKS_PER_SECOND, capacity=led.capacity)
+        except MemoryError:
+            self._spare = None
+            self.log("ledger: no memory for verify's spare storage; `ledger verify` may fail "
+                     "for memory late in a run")
         self._limit_capacity(led)
         self.replay_ms = (self.sched.uptime_us() - t0) // 1000
         self._applied_seq = store.wal.seq
@@ -487,8 +496,13 @@ class LedgerService:
             seq = self._applied_seq
             await self.sched.checkpoint()
             snapshot, payloads, report = await self._read_back(seq)
-            copy = engine.Ledger.restore(snapshot) if snapshot is not None \
-                else engine.Ledger(TICKS_PER_SECOND)
+            spare = self._spare
+            if spare is not None:
+                copy = engine.Ledger.restore(snapshot, into=spare) if snapshot is not None \
+                    else spare.emptied(TICKS_PER_SECOND)
+            else:
+                copy = engine.Ledger.restore(snapshot) if snapshot is not None \
+                    else engine.Ledger(TICKS_PER_SECOND)
             for i in range(len(payloads)):
                 if payloads[i]:
                     op, ts, events = requests.decode(payloads[i])
@@ -505,6 +519,9 @@ class LedgerService:
                                 % (figures["checkpoint_seq"], len(payloads), seq))
             return problems, figures
         finally:
+            if self._spare is not None:
+                # Give up the copy's objects, keep the storage (shared with the copy).
+                self._spare = self._spare.emptied(TICKS_PER_SECOND)
             self.verifying = False
 
     async def _read_back(self, seq):

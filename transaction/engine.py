@@ -23,7 +23,7 @@ from transaction.acid import (
     A_B_DPE, A_B_DPO, A_CFLAGS, A_COUNT, A_CPE, A_CPO, A_CUR, A_DPE, A_DPO, A_FLAGS, A_HEAD, A_ID,
     A_MARK, A_NUM, A_TS, A_UD, CLOSED, CLOSING_CREDIT, CLOSING_DEBIT,
     CLOSING_TRANSFER_MUST_BE_PENDING, CREDITS_MUST_NOT_EXCEED_DEBITS, CURRENCY_INVALID,
-    CURRENCY_MISMATCH, DEBITS_MUST_NOT_EXCEED_CREDITS, EVENT_INVALID, EXCEEDS_CREDITS,
+    CURRENCY_MISMATCH, DEBITS_MUST_NOT_EXCEED_CREDITS, EMPTY, EVENT_INVALID, EXCEEDS_CREDITS,
     EXCEEDS_DEBITS, EXCEEDS_PENDING_TRANSFER_AMOUNT, EXISTS, EXISTS_WITH_DIFFERENT_FIELDS,
     FIELD_UNKNOWN, FLAGS_ARE_MUTUALLY_EXCLUSIVE, FLAGS_INVALID, FLAGS_MASK, ID_CHARS, ID_INVALID,
     LINKED, LINKED_EVENT_CHAIN_OPEN, LINKED_EVENT_FAILED, MAX_BALANCE, MAX_BATCH, MAX_PAGE,
@@ -237,6 +237,36 @@ class Ledger:
         self._tindex.reserve(transfers - len(self._tindex))
         self._rindex.reserve(transfers - len(self._rindex))
         self.capacity = (accounts, transfers)
+
+    def emptied(self, ticks_per_second=None, check=None):
+        """A new empty Ledger that takes over this one's containers (columns, tables, lists),
+        emptied in place, with their reserved storage: `ledger verify` rebuilds its copy in a
+        spare reserved at boot, so it needs no large allocation on a fragmented heap. This
+        ledger shares them afterwards and must not be used (only emptied again)."""
+        led = Ledger(self.ticks_per_second if ticks_per_second is None else ticks_per_second,
+                     self.check if check is None else check)
+        for col in self._columns():
+            truncate(col, 0)
+        (led.t_id, led.t_dr, led.t_cr, led.t_amount, led.t_fs, led.t_ts, led.t_ref, led.t_ud,
+         led.t_aux, led.t_prev_dr, led.t_prev_cr) = self._columns()
+        for name in ("_acc", "_expiry", "_touched", "_undo"):
+            lst = getattr(self, name)
+            truncate(lst, 0)
+            setattr(led, name, lst)
+        for b in self._accounts.buckets:
+            b.clear()
+        self._accounts.n = 0
+        led._accounts = self._accounts
+        for idx, keys in ((self._tindex, led.t_id), (self._rindex, led.t_ref)):
+            t = idx.table
+            for i in range(len(t)):
+                t[i] = EMPTY
+            idx.n = idx.used = 0
+            idx.keys = keys
+        led._tindex = self._tindex
+        led._rindex = self._rindex
+        led.capacity = self.capacity
+        return led
 
     def _columns(self):
         return (self.t_id, self.t_dr, self.t_cr, self.t_amount, self.t_fs, self.t_ts,
@@ -1166,12 +1196,13 @@ class Ledger:
         return out
 
     @classmethod
-    def restore(cls, data, check=True, capacity=None):
+    def restore(cls, data, check=True, capacity=None, into=None):
         """A Ledger from snapshot() bytes, or from a list of bytes pieces that concatenate to
         them (snapshot_pieces(), or a snapshot read from the disk piece by piece). Every balance
         is recomputed from the transfers and every invariant checked (verify); SnapshotError if
         anything does not hold. `capacity`: (accounts, transfers) to reserve first (raised to
-        the snapshot's counts)."""
+        the snapshot's counts). `into`: a ledger whose reserved storage is taken over (emptied)
+        instead; SnapshotError if the snapshot holds more than it reserves."""
         if type(data) is bytes or type(data) is bytearray:
             data = [bytes(data)]
         elif type(data) is not list:
@@ -1202,7 +1233,15 @@ class Ledger:
         if crc & 0xFFFFFFFF != struct.unpack("<I", trailer)[0]:
             raise SnapshotError("snapshot checksum mismatch")
         try:
-            led = cls(head[3], check)
+            if into is not None:
+                if head[10] > into.capacity[0] or head[11] > into.capacity[1]:
+                    raise SnapshotError("the snapshot holds %d accounts and %d transfers, the "
+                                        "storage %d and %d" % (head[10], head[11],
+                                                               into.capacity[0],
+                                                               into.capacity[1]))
+                led = into.emptied(head[3], check)
+            else:
+                led = cls(head[3], check)
             if capacity is not None:
                 led.reserve(max(capacity[0], head[10]), max(capacity[1], head[11]))
             led._load(r, head)

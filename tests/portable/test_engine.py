@@ -4,7 +4,7 @@
 # in the kernel. Two-phase transfers, linked chains and snapshots have their own files; the
 # helpers here are shared with them.
 from transaction import acid, engine
-from transaction.engine import BatchError, Ledger
+from transaction.engine import BatchError, Ledger, SnapshotError
 
 USD = "USD"
 TOP = (1 << 63) - 1
@@ -611,3 +611,32 @@ def test_reserve_is_raised_to_what_the_ledger_holds_and_survives_restore():
     back = Ledger.restore(led.snapshot(), capacity=(100, 1000))
     assert back.capacity == (100, 1000) and bal(back, "B") == bal(led, "B")
     check(back)
+
+
+def test_restore_into_a_spare_reuses_its_reserved_storage():
+    led = ledger("A", "B", "C")
+    r = led.create_transfers([xfer("T%d" % i, "A", "B" if i % 2 else "C", 1 + i,
+                                   reference="r%d" % i) for i in range(20)], 10)
+    assert codes(r) == ["ok"] * 20
+    snap = led.snapshot()
+    spare = Ledger(capacity=(10, 100))
+    before = _storage(spare)
+    cols = [id(c) for c in spare._columns()]
+    copy = Ledger.restore(snap, into=spare)
+    assert copy.snapshot() == snap and copy.stats() == led.stats()
+    assert _storage(copy) == before and [id(c) for c in copy._columns()] == cols
+    assert copy.lookup_reference("r7")["id"] == "T7"
+    check(copy)
+    # Emptied: a new ledger on the same storage, as a fresh one, usable and restorable again.
+    empty = copy.emptied()
+    assert empty.snapshot() == Ledger().snapshot() and empty.capacity == (10, 100)
+    assert _storage(empty) == before
+    assert empty.lookup_transfers(["T7"]) == [] and empty.lookup_reference("r7") is None
+    assert codes(empty.create_accounts([acct("X"), acct("Y")], 5)) == ["ok", "ok"]
+    assert codes(empty.create_transfers([xfer("T7", "X", "Y", 3, reference="r7")], 6)) == ["ok"]
+    check(empty)
+    again = Ledger.restore(led.snapshot_pieces(64), into=empty)
+    assert again.snapshot() == snap and _storage(again) == before
+    # More than the spare holds is refused, not grown into.
+    raises(SnapshotError, Ledger.restore, snap, into=Ledger(capacity=(2, 100)))
+    raises(SnapshotError, Ledger.restore, snap, into=Ledger(capacity=(10, 19)))
