@@ -238,8 +238,8 @@ def single_run(port, conns, seconds, tag, seq, accounts=ACCOUNTS):
     lat = []
     bad = {}
     errors = {}
-    for l, b, e in results:
-        lat += l
+    for lats, b, e in results:
+        lat += lats
         for k, v in e.items():
             errors[k] = errors.get(k, 0) + v
         for k, v in b.items():

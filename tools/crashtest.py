@@ -996,6 +996,7 @@ class Harness:
             api = Api(self.port)
             pending = self.setup(api)       # the requests the next check covers
             problems = []
+            last = []                       # the previous round's requests (none with --kills 0)
             for k in range(1, self.kills + 1):
                 if k > 1:
                     # retries of the previous round and their answers
@@ -1121,7 +1122,8 @@ ALARMS = ("*** KERNEL PANIC", "Traceback", "' failed:", "ledger: down", "ledger:
 def make_iso(tmp, iso, segment_size):
     """An ISO with config/ but another WAL segment size (a small ring on a small disk: the log
     wraps and checkpoints free segments within a run)."""
-    isoconf.make_iso(tmp, iso, isoconf.with_transaction({"wal_segment_size": '"%s"' % segment_size}))
+    isoconf.make_iso(tmp, iso,
+                     isoconf.with_transaction({"wal_segment_size": '"%s"' % segment_size}))
 
 
 def disk_state(path):

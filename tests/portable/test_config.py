@@ -561,7 +561,7 @@ def test_format_config_defaults():
     lines = text.split("\n")
     assert lines[0] == "# effective configuration: system.toml not loaded (defaults), " \
                        "banking.toml not loaded (defaults)"
-    headers = [l for l in lines if l.startswith("[")]
+    headers = [ln for ln in lines if ln.startswith("[")]
     assert headers == ["[ai]", "[compliance]", "[kernel]", "[network]", "[security]",
                        "[swift]", "[transaction]"]
     assert 'memory_limit = "256MiB"  # default' in lines

@@ -1,6 +1,5 @@
 # The configuration reaches the kernel as GRUB modules, without rebuilding the kernel; a bad
 # file stops the boot with a message naming the file, line and key.
-import os
 
 import pytest
 
@@ -40,7 +39,8 @@ def test_bad_banking_toml_stops_boot(tmp_path):
 
 
 def test_other_config_folder_takes_effect(tmp_path):
-    iso = make_iso(tmp_path, system_text='[kernel]\nmemory_limit = "64MB"\n[transaction]\nmax_concurrent = 7\n')
+    iso = make_iso(tmp_path, system_text='[kernel]\nmemory_limit = "64MB"\n'
+                                         '[transaction]\nmax_concurrent = 7\n')
     k = Kernel(iso)
     try:
         k.wait_prompt()

@@ -7,7 +7,8 @@ import pytest
 
 def test_banner_and_prompt(kernel):
     out = kernel.output()
-    assert re.search(r"QENEX OS \d+\.\d+\.\d+ \(MicroPython 1\.\d+\.\d+\), heap \d+ MiB, booted in \d+ ms", out)
+    assert re.search(r"QENEX OS \d+\.\d+\.\d+ \(MicroPython 1\.\d+\.\d+\), heap \d+ MiB, "
+                     r"booted in \d+ ms", out)
     assert kernel.prompt_seconds is not None
 
 

@@ -59,7 +59,8 @@ def led(tmp_path_factory):
     # A long timeout_seconds: the 8190 batch takes seconds in the kernel under TCG (make bench
     # measures it); here it is about results, not speed.
     from test_config import make_iso
-    iso = make_iso(tmp_path_factory.mktemp("iso"), system_text="[transaction]\ntimeout_seconds = 300\n")
+    iso = make_iso(tmp_path_factory.mktemp("iso"),
+                   system_text="[transaction]\ntimeout_seconds = 300\n")
     k = boot(disk, iso)
     k.disk = disk
     k.iso = iso
