@@ -15,7 +15,7 @@ C_SOURCES := $(shell find boot drivers kernel/port -name '*.[chS]' -o -name '*.l
 
 all: iso
 
-$(DEPS_STAMP): tools/deps.sh
+$(DEPS_STAMP): tools/deps.sh constraints.txt
 	bash tools/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 

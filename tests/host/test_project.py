@@ -1,0 +1,57 @@
+# The project's own bookkeeping: the host packages' versions in one place (constraints.txt).
+import os
+import re
+import tomllib
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def read(name):
+    with open(os.path.join(TOP, name)) as f:
+        return f.read()
+
+
+def norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def constraints():
+    pins = {}
+    for line in read("constraints.txt").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            m = re.fullmatch(r"([A-Za-z0-9._-]+)==([A-Za-z0-9.+!-]+)", line)
+            assert m, "constraints.txt: not name==version: %r" % line
+            assert norm(m.group(1)) not in pins, "constraints.txt: %s twice" % m.group(1)
+            pins[norm(m.group(1))] = m.group(2)
+    return pins
+
+
+def deps_sh_packages():
+    m = re.search(r'^py_pkgs="([^"]*)"', read("tools/deps.sh"), re.M)
+    assert m, "tools/deps.sh: no py_pkgs line"
+    return m.group(1).split()
+
+
+def test_every_package_deps_sh_installs_is_pinned_in_constraints():
+    pins = constraints()
+    pkgs = deps_sh_packages()
+    assert "ruff" in pkgs and "pytest" in pkgs
+    for p in pkgs:
+        assert "=" not in p and "<" not in p and ">" not in p, \
+            "deps.sh pins %s itself: its version belongs in constraints.txt" % p
+        assert norm(p) in pins, "%s (tools/deps.sh) is not pinned in constraints.txt" % p
+    assert "-c \"$top/constraints.txt\"" in read("tools/deps.sh")
+
+
+def test_pyproject_dependencies_are_pinned_in_constraints_only():
+    project = tomllib.loads(read("pyproject.toml"))["project"]
+    names = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        names += extra
+    pins = constraints()
+    installed = {norm(p) for p in deps_sh_packages()}
+    for n in names:
+        assert re.fullmatch(r"[A-Za-z0-9._-]+", n), \
+            "pyproject.toml: %r has a version; it belongs in constraints.txt" % n
+        assert norm(n) in pins and norm(n) in installed, n
