@@ -1,4 +1,5 @@
-# The project's own bookkeeping: the host packages' versions in one place (constraints.txt).
+# The project's own bookkeeping, each in one place: the host packages' versions (constraints.txt),
+# the version (kernel/version.py), the on-disk and wire format versions (CHANGELOG.md).
 import os
 import re
 import tomllib
@@ -55,3 +56,14 @@ def test_pyproject_dependencies_are_pinned_in_constraints_only():
         assert re.fullmatch(r"[A-Za-z0-9._-]+", n), \
             "pyproject.toml: %r has a version; it belongs in constraints.txt" % n
         assert norm(n) in pins and norm(n) in installed, n
+
+
+def test_version_has_one_source():
+    from kernel import version
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version.VERSION), version.VERSION
+    py = tomllib.loads(read("pyproject.toml"))
+    assert "version" not in py["project"] and "version" in py["project"]["dynamic"]
+    assert py["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "kernel.version.VERSION"}
+    boot = read("kernel/boot.py")
+    assert "from kernel.version import VERSION" in boot
+    assert not re.search(r"^VERSION\s*=", boot, re.M), "kernel/boot.py sets VERSION itself"
