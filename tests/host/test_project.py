@@ -67,3 +67,30 @@ def test_version_has_one_source():
     boot = read("kernel/boot.py")
     assert "from kernel.version import VERSION" in boot
     assert not re.search(r"^VERSION\s*=", boot, re.M), "kernel/boot.py sets VERSION itself"
+
+
+def changelog_formats():
+    """{magic: version} from CHANGELOG.md's table of formats."""
+    rows = re.findall(r"^\|[^|\n]+\|[^|\n]+\| `([A-Z0-9]+)` \| (\d+) \|$", read("CHANGELOG.md"),
+                      re.M)
+    return {magic: int(v) for magic, v in rows}
+
+
+def test_format_versions_in_the_code_are_the_changelogs():
+    from transaction import engine, requests, superblock, wal
+    assert requests.MAGIC[:3] == "QXR" and requests.MAGIC[3:].isdigit()
+    code = {superblock.MAGIC.decode(): superblock.VERSION,
+            wal.MAGIC.decode(): wal.VERSION,
+            requests.MAGIC: int(requests.MAGIC[3:]),
+            engine.SNAPSHOT_MAGIC.decode(): engine.SNAPSHOT_VERSION}
+    assert changelog_formats() == code, \
+        "a format's version changed: say so in CHANGELOG.md (the table and a line)"
+    # The WAL's chain seed names its version too.
+    assert superblock.CHAIN_SEED == b"QENEX WAL v%d chain seed" % wal.VERSION
+
+
+def test_changelog_has_the_current_version():
+    from kernel import version
+    text = read("CHANGELOG.md")
+    assert re.search(r"^## \[Unreleased\]$", text, re.M)
+    assert re.search(r"^## \[%s\] - \d{4}-\d\d-\d\d$" % re.escape(version.VERSION), text, re.M)
