@@ -23,7 +23,7 @@ def boot_expecting_halt(iso):
 @pytest.mark.parametrize("system_text,expected", [
     ('[kernel]\nmemory_limit = "lots"\n',
      'system.toml:2: [kernel] memory_limit: expected a size like "512MB", got "lots"'),
-    ('[kernel]\ncpu_cores = 1\ncpu_cores = 2\n', "system.toml:3"),
+    ('[kernel]\nmemory_limit = "64MB"\nmemory_limit = "64MB"\n', "system.toml:3"),
     ('[kernal]\nmemory_limit = "64MB"\n', "system.toml:1"),
     ('[transaction]\nmax_concurrent = "many"\n', "system.toml:2: [transaction] max_concurrent"),
 ])
