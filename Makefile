@@ -1,5 +1,5 @@
 # QENEX OS. The two commands a user needs: `make run` and `make test` (both set up what is
-# missing first). See README.md.
+# missing first); `make check` is the quick one before a commit. See README.md.
 
 PYTHON ?= python3
 CONFIG ?= config
@@ -11,11 +11,11 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 PY_SOURCES := $(shell find kernel drivers transaction security compliance protocols ai tests/portable -name '*.py' 2>/dev/null)
 C_SOURCES := $(shell find boot drivers kernel/port -name '*.[chS]' -o -name '*.ld' -o -name '*.mk' -o -name Makefile 2>/dev/null)
 
-.PHONY: all deps kernel archive iso run test test-host test-system bench soak soak-memory clean
+.PHONY: all deps kernel archive iso run check test test-host test-system bench soak soak-memory clean
 
 all: iso
 
-$(DEPS_STAMP): tools/deps.sh
+$(DEPS_STAMP): tools/deps.sh constraints.txt
 	bash tools/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
@@ -45,6 +45,12 @@ run: $(KERNEL) $(ARCHIVE)
 	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $(BUILD)/run.iso
 	@mkdir -p $(dir $(DISK)) && [ -f $(DISK) ] || truncate -s $(DISK_SIZE) $(DISK)
 	$(PYTHON) tools/qemu.py --disk $(DISK) --http-port $(HTTP_PORT) $(BUILD)/run.iso
+
+# Before a commit, under a minute and without QEMU: the linter (ruff, configured in
+# pyproject.toml), the portable tests and the host tests but the NBD ones (they drive qemu-io).
+check: $(DEPS_STAMP)
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m pytest -q tests/portable tests/host --ignore=tests/host/test_nbdfault.py
 
 test: test-host test-system
 

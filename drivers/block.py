@@ -6,7 +6,8 @@ BLOCK = 512
 
 def check_range(lba, count, capacity):
     if lba < 0 or count < 0 or lba + count > capacity:
-        raise ValueError("blocks %d..%d outside the disk (%d blocks)" % (lba, lba + count, capacity))
+        raise ValueError("blocks %d..%d outside the disk (%d blocks)"
+                         % (lba, lba + count, capacity))
 
 
 def check_whole_blocks(data):

@@ -56,7 +56,7 @@ class Transport:
                 continue
             c = fn.config
             cfg_type, bar_index = c.read8(ptr + 3), c.read8(ptr + 4)
-            offset, length = c.read32(ptr + 8), c.read32(ptr + 12)
+            offset = c.read32(ptr + 8)      # (the length at ptr + 12 is not needed)
             bar = fn.bar(bar_index)
             if bar is None or bar.kind == "io":
                 continue
@@ -184,7 +184,8 @@ class Virtqueue:
                              ids[i + 1] if i + 1 < n else 0)
         head = ids[0]
         self.chains[head] = ids
-        struct.pack_into("<H", self.mem, self.avail_off + 4 + 2 * (self.avail_idx % self.size), head)
+        slot = self.avail_off + 4 + 2 * (self.avail_idx % self.size)
+        struct.pack_into("<H", self.mem, slot, head)
         self.avail_idx = (self.avail_idx + 1) & 0xFFFF
         struct.pack_into("<H", self.mem, self.avail_off + 2, self.avail_idx)  # after the entry
         return head

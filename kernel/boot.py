@@ -14,7 +14,7 @@ from drivers import rtc
 from kernel import (commands, config, console, devices, ledger, ledger_console, memory, network,
                     process, testrunner)
 
-VERSION = "0.1.0"
+from kernel.version import VERSION
 # The console, the network, the HTTP accept loop, one task per connection (<= 100), the
 # ledger's committer and maintenance, and one append task per request in flight (<= 64).
 MAX_TASKS = 256

@@ -114,13 +114,15 @@ class Registry:
                 stats[k] = got[k]
         return stats
 
-    def register_command(self, name, usage, help, handler, subcommands=None, nargs=0, max_args=None):
+    def register_command(self, name, usage, help, handler, subcommands=None, nargs=0,
+                         max_args=None):
         """Add a console command (``async def handler(sh, args)``)."""
         if find(name, self) is not None:
             raise ValueError("command exists: %s" % name)
         if len(self.extra_commands) >= MAX_EXTRA_COMMANDS:
             raise RuntimeError("too many commands (%d)" % MAX_EXTRA_COMMANDS)
-        self.extra_commands.append(Command(name, usage, help, handler, subcommands, nargs, max_args))
+        self.extra_commands.append(Command(name, usage, help, handler, subcommands, nargs,
+                                           max_args))
 
 
 def _kernel_up():

@@ -397,8 +397,6 @@ def _name(v, sect):
 SCHEMA = (
     ("kernel", SYSTEM, (
         ("memory_limit", "memory_limit", _size(16 * MiB, TiB), _format_size, "256MB"),
-        ("cpu_cores", "cpu_cores", _int(1, 256), None, 1),
-        ("io_threads", "io_threads", _int(1, 64), None, 2),
     )),
     ("transaction", SYSTEM, (
         ("max_concurrent", "max_concurrent", _int(1, 65536), None, 64),

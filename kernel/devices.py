@@ -97,10 +97,12 @@ class Devices:
             sh.println("disk: " + self.status("disk"))
             return
         sh.println(d.describe())
-        sh.println("queue: %d descriptors, %d requests in flight at most" % (d.vq.size, len(d.slots)))
+        sh.println("queue: %d descriptors, %d requests in flight at most"
+                   % (d.vq.size, len(d.slots)))
         sh.println("features: 0x%x (flush%s)" % (d.features, ", read-only" if d.read_only else ""))
         s = d.stats
         sh.println("I/O: %d reads (%d bytes), %d writes (%d bytes), %d flushes, %d errors" % (
-            s["reads"], s["bytes_read"], s["writes"], s["bytes_written"], s["flushes"], s["errors"]))
+            s["reads"], s["bytes_read"], s["writes"], s["bytes_written"], s["flushes"],
+            s["errors"]))
         sh.println("interrupts: %d (INT%s, IRQ %d)" % (d.interrupts, "ABCD"[(d.fn.irq_pin - 1) & 3],
                                                     d.fn.irq_line))

@@ -106,8 +106,8 @@ SEED_IN = {"type": "object", "required": ["from_account", "to_account", "currenc
                           "currency": CURRENCY, "reference": REFERENCE, "id": ID,
                           "user_data": USER_DATA}}
 POST_IN = {"type": "object", "additionalProperties": False,
-           "properties": {"amount": AMOUNT, "amount_minor": AMOUNT_MINOR, "currency": CURRENCY, "id": ID,
-                          "reference": REFERENCE, "user_data": USER_DATA}}
+           "properties": {"amount": AMOUNT, "amount_minor": AMOUNT_MINOR, "currency": CURRENCY,
+                          "id": ID, "reference": REFERENCE, "user_data": USER_DATA}}
 VOID_IN = {"type": "object", "additionalProperties": False,
            "properties": {"id": ID, "reference": REFERENCE, "user_data": USER_DATA}}
 RESULTS = {"type": "object", "required": ["results", "committed", "failed"],

@@ -66,7 +66,8 @@ def _status(sh, svc):
     if r is not None:
         torn = r.get("torn")
         sh.println("boot: replayed %d records in %d ms, warm-up %d ms%s" % (
-            svc.replayed, svc.replay_ms, svc.warm_ms, "; torn tail cut at segment %d offset %d (seq %d)" % (
+            svc.replayed, svc.replay_ms, svc.warm_ms,
+            "; torn tail cut at segment %d offset %d (seq %d)" % (
                 torn["segment"], torn["offset"], torn["seq"]) if torn else ""))
 
 

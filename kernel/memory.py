@@ -152,7 +152,8 @@ def metrics_lines(hw, gc):
     ]
     dma_used = info.get("dma_used")
     if dma_used is not None:
-        lines.append(_line("dma used", "%s of %s" % (fmt_size(dma_used), fmt_size(info.get("dma_limit")))))
+        lines.append(_line("dma used", "%s of %s" % (fmt_size(dma_used),
+                                                     fmt_size(info.get("dma_limit")))))
     return lines
 
 
@@ -163,11 +164,13 @@ def memmap_lines(entries):
     shown = entries if n <= MAX_MAP_LINES else entries[:MAX_MAP_LINES]
     for base, length, t in shown:
         end = base + length - 1 if length > 0 else base
-        lines.append("  %s-%s  %10s  %s" % (fmt_addr(base), fmt_addr(end), fmt_size(length), type_name(t)))
+        lines.append("  %s-%s  %10s  %s" % (fmt_addr(base), fmt_addr(end), fmt_size(length),
+                                            type_name(t)))
     if n > MAX_MAP_LINES:
         lines.append("  ... %d more regions" % (n - MAX_MAP_LINES))
     for t, count, total in summarise_memmap(entries):
-        lines.append("  total %s: %d region%s, %s" % (type_name(t), count, "" if count == 1 else "s", fmt_size(total)))
+        lines.append("  total %s: %d region%s, %s" % (type_name(t), count,
+                                                      "" if count == 1 else "s", fmt_size(total)))
     return lines
 
 
@@ -193,7 +196,8 @@ def debug_lines(hw, gc):
     lines.append(_line("kernel image", _extent(info.get("kernel_start"), info.get("kernel_end"))))
     hs = info.get("heap_start")
     hsize = info.get("heap_size")
-    lines.append(_line("heap region", _extent(hs, hs + hsize if hs is not None and hsize is not None else None)))
+    hend = hs + hsize if hs is not None and hsize is not None else None
+    lines.append(_line("heap region", _extent(hs, hend)))
     used, free, total = heap_stats(gc)
     lines.append(_line("heap", "used %s, free %s, total %s (%s used)" % (
         fmt_size(used), fmt_size(free), fmt_size(total), fmt_percent(used, total))))
@@ -210,6 +214,7 @@ def debug_lines(hw, gc):
             p4, p2, fmt_size(p4 * 4 * KIB + p2 * 2 * MIB))))
     du = info.get("dma_used")
     dl = info.get("dma_limit")
-    lines.append(_line("dma", "used %s of %s (%s)" % (fmt_size(du), fmt_size(dl), fmt_percent(du, dl))))
+    lines.append(_line("dma", "used %s of %s (%s)" % (fmt_size(du), fmt_size(dl),
+                                                      fmt_percent(du, dl))))
     lines.append(_line("gc", gc_settings(gc)))
     return lines

@@ -43,9 +43,12 @@ class Network:
         sh.println("interface: virtio-net %s, MAC %s, link %s" % (
             self.nic.fn.address, self.nic.mac_text(), "up" if link else "down"))
         sh.println("address:   %s netmask %s gateway %s (%s)" % (
-            ip, mask, gw, ("DHCP, bound" if bound else "DHCP, not bound yet") if self.params["dhcp"] else "static"))
+            ip, mask, gw, ("DHCP, bound" if bound else "DHCP, not bound yet")
+            if self.params["dhcp"] else "static"))
         s = self.net.stats()
-        sh.println("rx:        %d frames, %d bytes, %d dropped" % (s["rx_frames"], s["rx_bytes"], s["rx_dropped"]))
-        sh.println("tx:        %d frames, %d bytes, %d ring-full" % (s["tx_frames"], s["tx_bytes"], s["tx_busy"]))
+        sh.println("rx:        %d frames, %d bytes, %d dropped"
+                   % (s["rx_frames"], s["rx_bytes"], s["rx_dropped"]))
+        sh.println("tx:        %d frames, %d bytes, %d ring-full"
+                   % (s["tx_frames"], s["tx_bytes"], s["tx_busy"]))
         sh.println("tcp:       %d of %d connections, %d refused" % (
             s["connections"], s["connections_max"], s["accepts_refused"]))

@@ -692,7 +692,8 @@ class Scheduler:
         for ev in self._events:
             kept = []
             for t in ev._waiters:
-                if live.get(t.id) is t and t.state == WAITING and t.wait_obj is ev and t not in kept:
+                if (live.get(t.id) is t and t.state == WAITING and t.wait_obj is ev
+                        and t not in kept):
                     kept.append(t)
             ev._waiters = kept
             if kept and ev not in events:

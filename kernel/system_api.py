@@ -3,8 +3,8 @@
     GET /api/v1/metrics/cpu | memory | transactions
     GET /api/v1/debug/memory
 
-`hw` provides cpu_stats(), mem_info(), memmap(), heap_usage() and heap_largest_free() (the kernel's hw module; a fake
-in tests); `registry` is kernel/commands.py's (transactions provider).
+`hw` provides cpu_stats(), mem_info(), memmap(), heap_usage() and heap_largest_free() (the
+kernel's hw module; a fake in tests); `registry` is kernel/commands.py's (transactions provider).
 """
 from kernel.http import response
 
@@ -13,10 +13,12 @@ REGION_TYPES = {1: "usable", 2: "reserved", 3: "acpi_reclaimable", 4: "acpi_nvs"
 
 NUMBER = {"type": "integer"}
 CPU_SCHEMA = {"type": "object", "required": ["busy_us", "idle_us", "busy_percent"],
-              "properties": {"busy_us": NUMBER, "idle_us": NUMBER, "busy_percent": {"type": "number"},
+              "properties": {"busy_us": NUMBER, "idle_us": NUMBER,
+                             "busy_percent": {"type": "number"},
                              "idle_percent": {"type": "number"}, "interrupts": NUMBER,
                              "timer_ticks": NUMBER, "tasks": NUMBER}}
-MEMORY_SCHEMA = {"type": "object", "required": ["heap_used_bytes", "heap_free_bytes", "heap_total_bytes"],
+MEMORY_SCHEMA = {"type": "object",
+                 "required": ["heap_used_bytes", "heap_free_bytes", "heap_total_bytes"],
                  "additionalProperties": NUMBER}
 TRANSACTIONS_SCHEMA = {"type": "object", "required": ["committed", "rejected", "tps", "wal_bytes"],
                        "additionalProperties": {"type": "number"}}
@@ -86,8 +88,10 @@ class SystemApi:
 
     def install(self, router):
         router.add("GET", "/api/v1/metrics/{kind}", self.handle_metrics, name="getMetricsKind",
-                   tags=["system"], summary="CPU, memory or transaction figures (kind: cpu, memory, transactions)",
-                   responses={200: ("The figures", {"oneOf": [CPU_SCHEMA, MEMORY_SCHEMA, TRANSACTIONS_SCHEMA]}),
+                   tags=["system"],
+                   summary="CPU, memory or transaction figures (kind: cpu, memory, transactions)",
+                   responses={200: ("The figures", {"oneOf": [CPU_SCHEMA, MEMORY_SCHEMA,
+                                                              TRANSACTIONS_SCHEMA]}),
                               404: ("Unknown kind", None)})
         router.add("GET", "/api/v1/debug/memory", self.handle_debug_memory, name="getDebugMemory",
                    tags=["system"], summary="Memory map, kernel image, heap, page tables and DMA",

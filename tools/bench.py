@@ -177,10 +177,11 @@ def http_bench(tmp):
     finally:
         ngx.terminate()
         ngx.wait(timeout=10)
-    print("http: GET /health, %d s per run with wrk; baseline: nginx (1 worker) on this host serving"
-          " the same %d bytes as a static file" % (WRK_SECONDS, len(body)))
+    print("http: GET /health, %d s per run with wrk; baseline: nginx (1 worker) on this host "
+          "serving the same %d bytes as a static file" % (WRK_SECONDS, len(body)))
     print("   %5s %12s %9s %9s %8s | %12s %9s %9s | %8s" % (
-        "conns", "kernel rps", "p50 ms", "p99 ms", "non-2xx", "nginx rps", "p50 ms", "p99 ms", "ratio"))
+        "conns", "kernel rps", "p50 ms", "p99 ms", "non-2xx", "nginx rps", "p50 ms", "p99 ms",
+        "ratio"))
     for c in CONNECTIONS:
         kr, kp50, kp99, kbad = kernel[c]
         nr, np50, np99, _ = nginx[c]
@@ -220,11 +221,12 @@ def ledger_bench():
 def main():
     print("QENEX OS benchmarks (QEMU TCG, %s)" % time.strftime("%Y-%m-%d %H:%M"))
     times = boot_times()
-    print("boot: QEMU start to first 'qenex> ' prompt: median %.2f s, min %.2f s, max %.2f s (%d boots)"
-          % (statistics.median(times), min(times), max(times), BOOTS))
+    print("boot: QEMU start to first 'qenex> ' prompt: median %.2f s, min %.2f s, max %.2f s "
+          "(%d boots)" % (statistics.median(times), min(times), max(times), BOOTS))
     for name in ("kernel.elf", "python.tar", "qenex.iso"):
         path = os.path.join(REPO, "build", name)
-        print("size: %-11s %8d bytes (%.2f MiB)" % (name, os.path.getsize(path), os.path.getsize(path) / 2**20))
+        print("size: %-11s %8d bytes (%.2f MiB)" % (name, os.path.getsize(path),
+                                                    os.path.getsize(path) / 2**20))
 
     k = Kernel()
     k.wait_prompt()

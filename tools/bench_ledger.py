@@ -21,9 +21,9 @@ funded from a BANK account through POST /api/v1/transactions. Then:
   the cost of an allocation. Kernel times are converted to host time: the kernel's clock (TSC
   calibrated against the PIT at boot) is off under TCG by a factor measured in the same run.
 
-The client: Python threads, each with one persistent http.client connection, opened and used
-once before the clock starts (the kernel does a few hundred requests/s; the client does tens of
-thousands).
+The client: Python threads, each with one persistent connection (tools/apiclient.py), opened
+and used once before the clock starts (the kernel does a few hundred requests/s; the client
+does tens of thousands).
 
     python3 tools/bench_ledger.py [--seconds 10] [--batches 4] [--no-profile] [--iso PATH]
 
@@ -32,7 +32,6 @@ thousands).
 """
 import argparse
 import ast
-import http.client
 import json
 import os
 import random
@@ -45,6 +44,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "system"))
 from qemu_console import ANSI, Kernel, free_port  # noqa: E402
+sys.path.insert(0, REPO)
+from tools import apiclient  # noqa: E402
 
 ACCOUNTS = 10000
 ACCOUNT_BATCH = 1000          # accounts per POST /api/v1/accounts
@@ -73,20 +74,15 @@ class Client:
     """One persistent HTTP/1.1 connection to the kernel."""
 
     def __init__(self, port, timeout=120):
-        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.c = apiclient.Api(port, timeout=timeout)
 
     def call(self, method, path, body=None):
         """(status, body bytes, seconds, (sent, first byte) seconds from the start)."""
-        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"} if data is not None else {}
+        marks = []
         t0 = time.perf_counter()
-        self.c.request(method, path, body=data, headers=headers)
-        t1 = time.perf_counter()
-        r = self.c.getresponse()
-        t2 = time.perf_counter()
-        out = r.read()
-        t3 = time.perf_counter()
-        return r.status, out, t3 - t0, (t1 - t0, t2 - t0)
+        status, out = self.c.raw(method, path, body, marks=marks)
+        t1, t2, t3 = marks
+        return status, out, t3 - t0, (t1 - t0, t2 - t0)
 
     def close(self):
         self.c.close()
@@ -203,7 +199,7 @@ def single_run(port, conns, seconds, tag, seq, accounts=ACCOUNTS):
                                                seq.next())).encode()
             try:
                 s, _, dt, _ = c.call("POST", "/api/v1/transaction", body)
-            except (OSError, http.client.HTTPException) as e:
+            except apiclient.ERRORS as e:
                 name = "%s at %.1f s" % (type(e).__name__, time.perf_counter() - t0)
                 errors[name] = errors.get(name, 0) + 1
                 c.close()
@@ -238,8 +234,8 @@ def single_run(port, conns, seconds, tag, seq, accounts=ACCOUNTS):
     lat = []
     bad = {}
     errors = {}
-    for l, b, e in results:
-        lat += l
+    for lats, b, e in results:
+        lat += lats
         for k, v in e.items():
             errors[k] = errors.get(k, 0) + v
         for k, v in b.items():

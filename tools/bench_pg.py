@@ -11,7 +11,6 @@ import glob
 import os
 import pwd
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,7 +68,7 @@ def pgbench(bindir, sockdir, workdir, script, clients, seconds):
                 parts = line.split()
                 if len(parts) >= 3:
                     lat_us.append(int(parts[2]))
-    tps = float([l for l in out.splitlines() if l.startswith("tps =")][0].split()[2])
+    tps = float([ln for ln in out.splitlines() if ln.startswith("tps =")][0].split()[2])
     return tps, percentile(lat_us, 50) / 1000.0, percentile(lat_us, 99) / 1000.0, len(lat_us)
 
 
@@ -83,14 +82,17 @@ def run(seconds=SECONDS):
     try:
         as_postgres([os.path.join(bindir, "initdb"), "-D", data, "-A", "trust", "-U", "postgres"],
                     capture_output=True)
-        as_postgres([os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(work, "log"), "-w",
-                     "-o", "-k %s -c listen_addresses='' -c synchronous_commit=on -c fsync=on "
-                           "-c max_connections=100" % work, "start"], capture_output=True)
-        psql = [os.path.join(bindir, "psql"), "-h", work, "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
+        as_postgres([os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(work, "log"),
+                     "-w", "-o",
+                     "-k %s -c listen_addresses='' -c synchronous_commit=on -c fsync=on "
+                     "-c max_connections=100" % work, "start"], capture_output=True)
+        psql = [os.path.join(bindir, "psql"), "-h", work, "-U", "postgres", "-q", "-v",
+                "ON_ERROR_STOP=1"]
         as_postgres(psql + ["-f", SQL], capture_output=True)
         as_postgres(psql + ["-c", "INSERT INTO accounts (id, currency, credits_posted, "
-                            "debits_must_not_exceed_credits) SELECT 'ACC' || g, 'USD', 1000000000000, "
-                            "true FROM generate_series(1, %d) g" % ACCOUNTS], capture_output=True)
+                            "debits_must_not_exceed_credits) SELECT 'ACC' || g, 'USD', "
+                            "1000000000000, true FROM generate_series(1, %d) g" % ACCOUNTS],
+                    capture_output=True)
         single = {}
         for c in CONNECTIONS:
             tps, p50, p99, _ = pgbench(bindir, work, work, SINGLE, c, seconds)
@@ -98,8 +100,8 @@ def run(seconds=SECONDS):
         btps, bp50, bp99, _ = pgbench(bindir, work, work, BATCHED, 1, seconds * 2)
         return {"single": single, "batch": (btps * BATCH, bp50, bp99)}
     finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", os.path.join(bindir, "pg_ctl"), "-D", data,
-                        "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(["runuser", "-u", "postgres", "--", os.path.join(bindir, "pg_ctl"),
+                        "-D", data, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -108,9 +110,11 @@ def main():
     print("PostgreSQL %s, synchronous_commit=on, %d accounts, %d s per run (pgbench)"
           % (os.path.basename(os.path.dirname(pg_bin())), ACCOUNTS, SECONDS))
     for c, (tps, p50, p99) in sorted(r["single"].items()):
-        print("   single transfers, %2d connections: %8.0f TPS  p50 %6.2f ms  p99 %6.2f ms" % (c, tps, p50, p99))
+        print("   single transfers, %2d connections: %8.0f TPS  p50 %6.2f ms  p99 %6.2f ms"
+              % (c, tps, p50, p99))
     tps, p50, p99 = r["batch"]
-    print("   batches of %d, 1 connection:   %8.0f TPS  p50 %6.1f ms  p99 %6.1f ms per batch" % (BATCH, tps, p50, p99))
+    print("   batches of %d, 1 connection:   %8.0f TPS  p50 %6.1f ms  p99 %6.1f ms per batch"
+          % (BATCH, tps, p50, p99))
 
 
 if __name__ == "__main__":

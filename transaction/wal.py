@@ -261,8 +261,8 @@ class Wal:
         taken = len(self.queue) if full_from >= 0 else 0
         if full_from >= 0:
             err = DiskFull("WAL full: %d bytes of log since the checkpoint's segment, ring of "
-                           "%d bytes; a checkpoint frees space" % (self.pos - (self.limit - sb.ring()),
-                                                                   sb.ring()))
+                           "%d bytes; a checkpoint frees space"
+                           % (self.pos - (self.limit - sb.ring()), sb.ring()))
             for t in self.queue[full_from:]:
                 t.error = err
                 t.done = True

@@ -44,7 +44,8 @@ class Listener:
         if not net.tcp_acceptable(lid):
             if timeout_ms == 0:
                 return None
-            ok = await self.lnet.sched.wait_for(lambda: self.closed or net.tcp_acceptable(lid), timeout_ms)
+            ok = await self.lnet.sched.wait_for(
+                lambda: self.closed or net.tcp_acceptable(lid), timeout_ms)
             if not ok:
                 return None
             if self.closed:
@@ -79,7 +80,8 @@ class Conn:
         if data is None:
             if timeout_ms == 0:
                 return None
-            ok = await self.lnet.sched.wait_for(lambda: self.closed or net.tcp_readable(cid), timeout_ms)
+            ok = await self.lnet.sched.wait_for(
+                lambda: self.closed or net.tcp_readable(cid), timeout_ms)
             if not ok:
                 return None
             self._check()

@@ -436,8 +436,8 @@ def loads(text, parse_float=None, parse_int=None, max_depth=MAX_DEPTH, max_size=
             b = text.encode()
         except UnicodeError as e:  # CPython: a lone surrogate in the str
             pos = e.start
-            raise JSONDecodeError("lone surrogate (not supported)", pos, text.count("\n", 0, pos) + 1,
-                                  pos - text.rfind("\n", 0, pos))
+            raise JSONDecodeError("lone surrogate (not supported)", pos,
+                                  text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos))
         chars = len(text)
     elif isinstance(text, (bytes, bytearray)):
         b = text if type(text) is bytes else bytes(text)

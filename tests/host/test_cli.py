@@ -9,15 +9,20 @@ from tools import cli
 
 DOCS = {
     "/status": (200, {"system": "QENEX OS", "version": "0.1.0", "uptime_seconds": 42,
-                      "components": {"kernel": {"status": "up"}, "disk": {"status": "not present"}}}),
+                      "components": {"kernel": {"status": "up"},
+                                     "disk": {"status": "not present"}}}),
     "/api/v1/metrics/cpu": (200, {"busy_us": 1000, "idle_us": 3000, "busy_percent": 25.0,
-                                  "idle_percent": 75.0, "interrupts": 7, "timer_ticks": 4, "tasks": 2}),
+                                  "idle_percent": 75.0, "interrupts": 7, "timer_ticks": 4,
+                                  "tasks": 2}),
     "/api/v1/metrics/memory": (200, {"heap_used_bytes": 2048, "heap_free_bytes": 1 << 20,
                                      "heap_total_bytes": (1 << 20) + 2048}),
-    "/api/v1/metrics/transactions": (200, {"committed": 5, "rejected": 1, "tps": 0, "wal_bytes": 4096}),
+    "/api/v1/metrics/transactions": (200, {"committed": 5, "rejected": 1, "tps": 0,
+                                           "wal_bytes": 4096}),
     "/api/v1/debug/memory": (200, {"regions": [{"base": 0, "length": 4096, "type": "usable"}],
-                                   "kernel": {"start": 0x100000, "end": 0x200000, "stack_bytes": 4096},
-                                   "heap": {"start": 0, "size": 10, "used": 1, "free": 9, "total": 10},
+                                   "kernel": {"start": 0x100000, "end": 0x200000,
+                                              "stack_bytes": 4096},
+                                   "heap": {"start": 0, "size": 10, "used": 1, "free": 9,
+                                            "total": 10},
                                    "paging": {"pages_4k": 1, "pages_2m": 2, "mapped_bytes": 3,
                                               "table_pages": 4, "table_pages_max": 64},
                                    "dma": {"used": 0, "limit": 100}}),
@@ -28,7 +33,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     docs = DOCS
 
     def do_GET(self):
-        status, doc = self.docs.get(self.path, (404, {"error": {"code": "not_found", "message": "no such path"}}))
+        missing = (404, {"error": {"code": "not_found", "message": "no such path"}})
+        status, doc = self.docs.get(self.path, missing)
         body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -78,12 +84,14 @@ def test_usage_errors_exit_2(capsys):
 
 
 def test_unreachable_exits_3(capsys):
-    assert cli.main(["--url", "http://127.0.0.1:9", "--timeout", "2", "status"]) == cli.EXIT_UNREACHABLE
+    assert (cli.main(["--url", "http://127.0.0.1:9", "--timeout", "2", "status"])
+            == cli.EXIT_UNREACHABLE)
     assert "cannot reach" in capsys.readouterr().err
 
 
 def test_http_error_exits_4_with_message(server, capsys, monkeypatch):
-    monkeypatch.setattr(Handler, "docs", {"/status": (500, {"error": {"code": "internal", "message": "boom"}})})
+    monkeypatch.setattr(Handler, "docs",
+                        {"/status": (500, {"error": {"code": "internal", "message": "boom"}})})
     assert cli.main(["--url", server, "status"]) == cli.EXIT_HTTP
     assert "HTTP 500: boom" in capsys.readouterr().err
 

@@ -51,8 +51,9 @@ def plain(d):
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 ascii_texts = st.text(alphabet=st.characters(max_codepoint=0x7f), max_size=12)
-any_text = st.one_of(texts, ascii_texts, st.sampled_from(["", "a\"b\\c", "\x00\x1f\x7f",
-                                                          "\u2028\ufeff\uffff", "\U0001F600\U0010FFFF"]))
+any_text = st.one_of(texts, ascii_texts,
+                     st.sampled_from(["", "a\"b\\c", "\x00\x1f\x7f", "\u2028\ufeff\uffff",
+                                      "\U0001F600\U0010FFFF"]))
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(),
     st.integers(min_value=-(10 ** 120), max_value=10 ** 120),
@@ -273,7 +274,8 @@ def decimal_literals(draw):
         ip = "0"
     text = sign + ip + ("" if fp is None else "." + fp)
     if draw(st.booleans()):
-        text += draw(st.sampled_from("eE")) + draw(st.sampled_from(["", "+", "-"])) + draw(exponents)
+        text += (draw(st.sampled_from("eE")) + draw(st.sampled_from(["", "+", "-"]))
+                 + draw(exponents))
     return text
 
 

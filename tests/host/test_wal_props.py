@@ -16,7 +16,6 @@
 #     there and the cut is reported); a flip in the checkpoint in use raises CorruptionError;
 #     a flip in one superblock copy, the other checkpoint area or unused log changes nothing;
 #   - records refused with DiskFull never come back.
-import hashlib
 
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 

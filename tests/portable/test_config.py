@@ -54,8 +54,8 @@ FULL_SYSTEM = """
 # a complete system.toml
 [kernel]
 memory_limit = "1GiB"
-cpu_cores = 4
-io_threads = 8
+# comments and blank lines count for the line numbers
+
 
 [transaction]
 max_concurrent = 128
@@ -98,7 +98,7 @@ risk_model = "gbm-2024.1"
 def test_defaults():
     cfg = config.defaults()
     assert cfg.as_dict() == {
-        "kernel": {"memory_limit": 256 * MiB, "cpu_cores": 1, "io_threads": 2},
+        "kernel": {"memory_limit": 256 * MiB},
         "transaction": {"max_concurrent": 64, "timeout_ms": 30000,
                         "wal_segment_size": 16 * MiB, "max_accounts": 50000,
                         "max_transfers": 200000},
@@ -118,7 +118,7 @@ def test_defaults():
 
 def test_complete_files():
     cfg = config.load(FULL_SYSTEM, FULL_BANKING)
-    assert cfg["kernel"] == {"memory_limit": 1024 * MiB, "cpu_cores": 4, "io_threads": 8}
+    assert cfg["kernel"] == {"memory_limit": 1024 * MiB}
     assert cfg["transaction"] == {"max_concurrent": 128, "timeout_ms": 2500,
                                   "wal_segment_size": 64 * MiB, "max_accounts": 7,
                                   "max_transfers": 900}
@@ -146,25 +146,25 @@ def test_sources_name_file_and_line():
 def test_config_object_api():
     cfg = config.load(FULL_SYSTEM, None)
     assert "kernel" in cfg and "nope" not in cfg
-    assert cfg.get("kernel", "cpu_cores") == 4
+    assert cfg.get("kernel", "memory_limit") == 1024 * MiB
     assert cfg.get("kernel", "nope", 7) == 7
     assert cfg.get("nope", "x") is None
     d = cfg.as_dict()
-    d["kernel"]["cpu_cores"] = 99
-    assert cfg["kernel"]["cpu_cores"] == 4  # as_dict returns copies
+    d["kernel"]["memory_limit"] = 99
+    assert cfg["kernel"]["memory_limit"] == 1024 * MiB  # as_dict returns copies
     assert cfg != config.defaults()
     assert not (cfg == config.defaults())
     assert cfg == config.load(FULL_SYSTEM, None)
 
 
 def test_bytes_and_custom_names():
-    cfg = config.load(b"[kernel]\ncpu_cores = 2\n", b"", system_name="sys-A.toml")
-    assert cfg["kernel"]["cpu_cores"] == 2
-    assert cfg.source("kernel", "cpu_cores") == "sys-A.toml:2"
+    cfg = config.load(b"[network]\nmax_connections = 2\n", b"", system_name="sys-A.toml")
+    assert cfg["network"]["max_connections"] == 2
+    assert cfg.source("network", "max_connections") == "sys-A.toml:2"
     assert cfg.files["system.toml"] == "sys-A.toml"
-    e = raises(config.ConfigError, config.load, b"[kernel]\ncpu_cores = 0\n", None,
+    e = raises(config.ConfigError, config.load, b"[network]\nmax_connections = 0\n", None,
                system_name="sys-A.toml")
-    assert str(e).startswith("sys-A.toml:2: [kernel] cpu_cores: ")
+    assert str(e).startswith("sys-A.toml:2: [network] max_connections: ")
 
 
 # ---- error format ----------------------------------------------------------------------------
@@ -179,9 +179,9 @@ def test_error_format_matches_the_spec_example():
 
 
 def test_toml_syntax_errors_name_the_file_and_line():
-    e = sys_err("[kernel]\ncpu_cores = 1\n  cpu_cores = 2\n")
-    assert str(e) == "system.toml:3: col 3: duplicate key 'cpu_cores'"
-    assert e.key == "kernel.cpu_cores"
+    e = sys_err("[network]\nport = 1\n  port = 2\n")
+    assert str(e) == "system.toml:3: col 3: duplicate key 'port'"
+    assert e.key == "network.port"
     e = bank_err("[ai]\nrisk_model = baseline\n")
     assert str(e).startswith("banking.toml:2: col 14: invalid value 'baseline' (strings must "
                              "be quoted")
@@ -199,7 +199,7 @@ def test_config_error_str_without_line():
 
 
 def test_unknown_section_with_suggestion():
-    e = sys_err("[kernel]\ncpu_cores = 1\n[kernal]\nio_threads = 2\n")
+    e = sys_err("[kernel]\nmemory_limit = \"1GB\"\n[kernal]\nmemory_limit = \"2GB\"\n")
     assert str(e) == "system.toml:3: unknown section [kernal] (did you mean [kernel]?)"
     assert e.key == "kernal"
     e = sys_err("[zzz]\n")
@@ -225,12 +225,13 @@ def test_unknown_key_with_suggestion():
 
 
 def test_unknown_sub_table_and_dotted_keys():
-    e = sys_err("[kernel]\ncpu_cores = 1\n[kernel.extra]\nx = 1\n")
+    e = sys_err("[kernel]\nmemory_limit = \"1GB\"\n[kernel.extra]\nx = 1\n")
     assert str(e) == "system.toml:3: [kernel] unknown key 'extra'"
     e = sys_err("[kernel]\nmemory.limit = 1\n")
     assert str(e).startswith("system.toml:2: [kernel] unknown key 'memory'")
-    e = sys_err("kernel.cpu_cores = 0\n")  # dotted keys at the top level work like a section
-    assert str(e).startswith("system.toml:1: [kernel] cpu_cores: must be between 1 and 256")
+    e = sys_err("network.max_connections = 0\n")  # dotted keys at the top level: a section
+    assert str(e).startswith("system.toml:1: [network] max_connections: must be between 1 and "
+                             "100")
 
 
 def test_keys_outside_sections():
@@ -240,7 +241,7 @@ def test_keys_outside_sections():
     assert str(e) == "system.toml:1: unknown key 'x' outside any section"
     e = sys_err("kernel = 5\n")
     assert str(e) == "system.toml:1: kernel must be a table: write [kernel]"
-    e = sys_err("[[kernel]]\ncpu_cores = 1\n")
+    e = sys_err("[[kernel]]\nmemory_limit = \"1GB\"\n")
     assert str(e) == "system.toml:1: kernel must be a table: write [kernel]"
     e = sys_err("audit_log = true\n")
     assert str(e) == "system.toml:1: unknown key 'audit_log' outside any section"
@@ -249,7 +250,7 @@ def test_keys_outside_sections():
 def test_first_error_in_document_order_is_reported():
     text = "[network]\nport = 1\n[kernel]\nbogus1 = 1\n[transaction]\nbogus2 = 2\n[zzz]\n"
     assert sys_err(text).line == 4
-    text = "[kernel]\ncpu_cores = 0\n[zzz]\n"  # unknown names are checked before values
+    text = "[kernel]\nmemory_limit = 0\n[zzz]\n"  # unknown names are checked before values
     assert sys_err(text).line == 3
 
 
@@ -295,16 +296,20 @@ def test_parse_and_format_size():
     assert config.format_size(0) == "0B"
 
 
-def test_cpu_cores_and_io_threads():
-    assert sys_value("kernel", "cpu_cores", "cpu_cores = 256")["cpu_cores"] == 256
-    assert sys_value("kernel", "io_threads", "io_threads = 1")["io_threads"] == 1
-    sys_bad("kernel", "cpu_cores = 0", "[kernel] cpu_cores: must be between 1 and 256, got 0")
-    sys_bad("kernel", "cpu_cores = 257", "got 257")
-    sys_bad("kernel", 'cpu_cores = "4"', 'expected an integer, got "4"')
-    sys_bad("kernel", "cpu_cores = true", "expected an integer, got true")
-    sys_bad("kernel", "cpu_cores = 2.0", "expected an integer, got 2.0")
-    sys_bad("kernel", "io_threads = 65", "between 1 and 64")
-    sys_bad("kernel", "io_threads = -1", "got -1")
+def test_integer_keys_and_the_removed_cpu_cores_and_io_threads():
+    assert sys_value("network", "x", "max_connections = 100")["max_connections"] == 100
+    assert sys_value("network", "x", "max_connections = 1")["max_connections"] == 1
+    sys_bad("network", "max_connections = 0",
+            "[network] max_connections: must be between 1 and 100, got 0")
+    sys_bad("network", "max_connections = 101", "got 101")
+    sys_bad("network", 'max_connections = "4"', 'expected an integer, got "4"')
+    sys_bad("network", "max_connections = true", "expected an integer, got true")
+    sys_bad("network", "max_connections = 2.0", "expected an integer, got 2.0")
+    sys_bad("network", "port = 65536", "between 1 and 65535")
+    sys_bad("network", "port = -1", "got -1")
+    # Nothing read them: they are unknown keys now (CHANGELOG.md).
+    sys_bad("kernel", "cpu_cores = 1", "[kernel] unknown key 'cpu_cores'")
+    sys_bad("kernel", "io_threads = 2", "[kernel] unknown key 'io_threads'")
 
 
 # ---- [transaction] ---------------------------------------------------------------------------
@@ -561,7 +566,7 @@ def test_format_config_defaults():
     lines = text.split("\n")
     assert lines[0] == "# effective configuration: system.toml not loaded (defaults), " \
                        "banking.toml not loaded (defaults)"
-    headers = [l for l in lines if l.startswith("[")]
+    headers = [ln for ln in lines if ln.startswith("[")]
     assert headers == ["[ai]", "[compliance]", "[kernel]", "[network]", "[security]",
                        "[swift]", "[transaction]"]
     assert 'memory_limit = "256MiB"  # default' in lines

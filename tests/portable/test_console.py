@@ -162,7 +162,7 @@ def test_help_lists_every_command():
         assert n in names
     assert len(out) == 1 + len(names)
     for c in commands.BUILTIN:
-        row = [l for l in out if l.startswith("  " + c.usage + " ")]
+        row = [ln for ln in out if ln.startswith("  " + c.usage + " ")]
         assert len(row) == 1, c.name
         assert row[0].endswith(c.help)
 
@@ -269,8 +269,8 @@ def test_metrics_cpu():
     assert "interrupts:   1234" in ls
     assert "timer ticks:  1000" in ls
     assert "busy (last):  -" not in ls
-    assert len([l for l in ls if l.startswith("busy (last):")]) == 1  # second call only
-    assert len([l for l in ls if l.startswith("scheduler:")]) == 2
+    assert len([ln for ln in ls if ln.startswith("busy (last):")]) == 1  # second call only
+    assert len([ln for ln in ls if ln.startswith("scheduler:")]) == 2
 
 
 def test_metrics_cpu_since_last_sample():
@@ -311,7 +311,8 @@ def test_metrics_transactions_default_and_provider():
     out = command_output("metrics transactions")
     assert out == ["committed:    0", "rejected:     0", "tps:          0", "wal_bytes:    0"]
     reg = Registry()
-    reg.set_transactions_provider(lambda: {"committed": 10, "rejected": 2, "tps": 5, "wal_bytes": 4096})
+    reg.set_transactions_provider(lambda: {"committed": 10, "rejected": 2, "tps": 5,
+                                           "wal_bytes": 4096})
     out = command_output("metrics transactions", registry=reg)
     assert out == ["committed:    10", "rejected:     2", "tps:          5", "wal_bytes:    4096"]
 
@@ -342,8 +343,8 @@ def test_debug_memory():
     assert "kernel image:   0x0000100000-0x0000300000 (2.0 MiB)" in out
     assert "page tables:    16 x 4 KiB + 256 x 2 MiB pages mapped (512.0 MiB)" in out
     assert "dma:            used 8.0 KiB of 2.0 MiB (0.3%)" in out
-    assert [l for l in out if l.startswith("gc:")]
-    assert [l for l in out if l.startswith("heap:")]
+    assert [ln for ln in out if ln.startswith("gc:")]
+    assert [ln for ln in out if ln.startswith("heap:")]
 
 
 def test_debug_usage():
@@ -410,7 +411,7 @@ def test_tasks_lists_scheduler_tasks():
     sched.run(until=con.task)
     ls = lines_of(out.text())
     assert ls[1].split() == ["ID", "NAME", "PRIO", "STATE", "RUNS", "CPU", "ms"]
-    rows = [l.split() for l in ls[2:4]]
+    rows = [ln.split() for ln in ls[2:4]]
     assert rows[0][0] == "1" and rows[0][1] == "ledger-writer" and rows[0][2] == "low"
     assert rows[0][3] == "sleeping"
     assert rows[1][1] == "console" and rows[1][2] == "high" and rows[1][3] == "running"
@@ -462,7 +463,7 @@ def test_register_command_with_args_and_duplicates():
         raised = True
     assert raised
     helped = command_output("help", registry=reg)
-    assert [l for l in helped if l.startswith("  echo WORD...")]
+    assert [ln for ln in helped if ln.startswith("  echo WORD...")]
 
 
 def test_ctrl_c_byte_at_prompt():
@@ -643,7 +644,7 @@ def test_shell_survives_internal_error():
     sched.run()
     ls = lines_of(out.text())
     assert "error: console: IndexError: oops" in "\r\n".join(ls)
-    assert [l for l in ls if l.startswith("up ")]
+    assert [ln for ln in ls if ln.startswith("up ")]
     assert con.task.state == "done"
 
 

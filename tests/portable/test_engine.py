@@ -213,8 +213,8 @@ def test_every_transfer_rule():
         (xfer("T T", "A", "B", 1), "id_invalid", "id"),
         (xfer("T" * 65, "A", "B", 1), "id_invalid", "id"),
         (xfer(None, "A", "B", 1), "id_invalid", "id"),
-        (xfer("T", "A", "B", 1, flags=P | acid.POST_PENDING_TRANSFER), "flags_are_mutually_exclusive",
-         "flags"),
+        (xfer("T", "A", "B", 1, flags=P | acid.POST_PENDING_TRANSFER),
+         "flags_are_mutually_exclusive", "flags"),
         (xfer("T", "A", "B", 1, flags=acid.POST_PENDING_TRANSFER | acid.VOID_PENDING_TRANSFER),
          "flags_are_mutually_exclusive", "flags"),
         (xfer("T", "A", "B", 1, flags=acid.CLOSING_DEBIT), "closing_transfer_must_be_pending",
@@ -323,7 +323,7 @@ def test_overflow_bounds():
     assert bal(led, "A") == (0, TOP, 0, TOP)
 
 
-# ---- idempotency ----------------------------------------------------------------------------------
+# ---- idempotency -------------------------------------------------------------------------
 
 def test_same_id_same_body_is_exists():
     led = ledger("A", "B")

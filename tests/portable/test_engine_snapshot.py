@@ -1,7 +1,7 @@
 # Portable tests of the ledger's snapshots (transaction/engine.py: snapshot, restore), of
 # verify() and of the invariants checked after every batch. Plain asserts: pytest on the host,
 # `selftest engine` in the kernel.
-from tests.portable.test_engine import (acct, bal, check, codes, funded, ledger, post, raises,
+from tests.portable.test_engine import (acct, bal, check, codes, funded, post, raises,
                                         void, xfer)
 import binascii
 import struct

@@ -1,7 +1,8 @@
 # Portable tests of two-phase transfers in the ledger (transaction/engine.py): pending, post
 # (full and partial), void, expiry by timeout, closing transfers. Plain asserts: pytest on the
 # host, `selftest engine` in the kernel.
-from tests.portable.test_engine import acct, bal, check, codes, funded, ledger, one, post, void, xfer
+from tests.portable.test_engine import (acct, bal, check, codes, funded, ledger, one, post, void,
+                                        xfer)
 from transaction import acid
 
 P = acid.PENDING

@@ -198,7 +198,8 @@ def test_content_length_rules():
     for v in (b"-1", b"+1", b"1a", b"", b"1 2", b"0x10", b"1" * 16, b"1.0"):
         e = raises(head, b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: " + v + b"\r\n\r\n")
         assert e.status == 400 and e.field == "content-length", v
-    e = raises(head, b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n")
+    e = raises(head, b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+                     b"Content-Length: 6\r\n\r\n")
     assert e.status == 400
 
 

@@ -105,7 +105,8 @@ def test_heap_stats():
 
 def test_gc_settings():
     assert memory.gc_settings(FakeGC()) == "enabled, no threshold"
-    assert memory.gc_settings(FakeGC(enabled=False, threshold=4096)) == "disabled, threshold 4.0 KiB"
+    assert (memory.gc_settings(FakeGC(enabled=False, threshold=4096))
+            == "disabled, threshold 4.0 KiB")
     assert memory.gc_settings(None) == "unknown"
 
     class Minimal:

@@ -33,7 +33,8 @@ class FakeFunction:
             self.regs[off + i] = (v >> (8 * i)) & 0xFF
 
     def read32(self, off):
-        return self.regs[off] | self.regs[off + 1] << 8 | self.regs[off + 2] << 16 | self.regs[off + 3] << 24
+        return (self.regs[off] | self.regs[off + 1] << 8 | self.regs[off + 2] << 16
+                | self.regs[off + 3] << 24)
 
     def write32(self, off, v):
         if 0x10 <= off < 0x28 and v == 0xFFFFFFFF:  # BAR sizing
@@ -85,7 +86,8 @@ def machine():
 
 def test_scan_finds_every_function_including_behind_bridges():
     found = pci.scan(machine())
-    assert [f.address for f in found] == ["00:00.0", "00:01.0", "00:01.1", "00:03.0", "00:05.0", "01:00.0"]
+    assert [f.address for f in found] == ["00:00.0", "00:01.0", "00:01.1", "00:03.0", "00:05.0",
+                                          "01:00.0"]
     assert found[0].name == "host bridge"
     assert found[3].name == "virtio-blk" and found[5].name == "virtio-net"
 

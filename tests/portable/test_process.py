@@ -388,7 +388,7 @@ def test_wait_for_predicate_exception_raised_in_task():
     async def w():
         try:
             await s.wait_for(pred)
-        except OSError as e:
+        except OSError:
             return "caught"
         return "no"
 

@@ -3,13 +3,13 @@
 # tails, corruption inside the committed log. Plain asserts, no pytest: they run in the kernel
 # too.
 
-from tests.portable.test_wal import (CFG, LOG_ID, SMALL, check_summary, decode_state, disk,
+from tests.portable.test_wal import (CFG, LOG_ID, SMALL, decode_state, disk,
                                      encode_state, fresh, payload, recover_seqs, run, sched,
-                                     spawn_all, summary)
+                                     spawn_all)
 from transaction import recovery
 from transaction import superblock as sbm
 from transaction import wal as walmod
-from transaction.faultdisk import FaultDisk, MemDisk, Rng
+from transaction.faultdisk import Rng
 from transaction.superblock import BLOCK, CorruptionError, NotFormatted
 
 

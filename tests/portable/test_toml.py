@@ -240,7 +240,8 @@ def test_multiline_basic_strings():
 def test_multiline_basic_line_ending_backslash():
     text = 'v = """\nThe quick brown \\\n\n\n  fox jumps over \\\n    the lazy dog."""'
     assert toml.loads(text)["v"] == "The quick brown fox jumps over the lazy dog."
-    text = 'v = """\\\n       The quick brown \\\n       fox jumps over \\\n       the lazy dog.\\\n       """'
+    text = ('v = """\\\n       The quick brown \\\n       fox jumps over \\\n'
+            '       the lazy dog.\\\n       """')
     assert toml.loads(text)["v"] == "The quick brown fox jumps over the lazy dog."
     # whitespace between the backslash and the newline is allowed
     assert toml.loads('v = """a \\  \t\n   b"""')["v"] == "a b"
@@ -260,7 +261,8 @@ def test_multiline_basic_errors():
 
 def test_multiline_literal_strings():
     assert val("'''I [dw]on't need \\d{2} apples'''") == "I [dw]on't need \\d{2} apples"
-    text = "v = '''\nThe first newline is\ntrimmed in raw strings.\n   All other whitespace\n   is preserved.\n'''"
+    text = ("v = '''\nThe first newline is\ntrimmed in raw strings.\n   All other whitespace\n"
+            "   is preserved.\n'''")
     assert toml.loads(text)["v"] == ("The first newline is\ntrimmed in raw strings.\n"
                                      "   All other whitespace\n   is preserved.\n")
     assert val("''''That,' she said, 'is still pointless.''''") == \

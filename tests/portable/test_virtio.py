@@ -96,7 +96,8 @@ class FakeDevice:
         off = addr - COMMON
         q = self.queues.setdefault(self.sel, {"size": self.queue_size})
         if off == virtio.DEVICE_FEATURE:
-            return (self.features >> (32 * self.regs.get(virtio.DEVICE_FEATURE_SELECT, 0))) & 0xFFFFFFFF
+            select = self.regs.get(virtio.DEVICE_FEATURE_SELECT, 0)
+            return (self.features >> (32 * select)) & 0xFFFFFFFF
         if off == virtio.DEVICE_STATUS:
             return self.status
         if off == virtio.NUM_QUEUES:

@@ -657,7 +657,7 @@ def test_fresh_disk_with_old_bytes_recovers_as_a_clean_empty_log():
     s = sched()
     d = disk(s)
     d.corrupt(0, BLOCKS, bytes([0x5A]) * (BLOCKS * BLOCK))
-    sb = run(s, recovery.format(d, CFG, log_id=LOG_ID, **SMALL))
+    run(s, recovery.format(d, CFG, log_id=LOG_ID, **SMALL))
     snap, payloads, report = run(s, recovery.recover(d, CFG))
     assert snap is None and payloads == [] and report["end"] == "end" and report["torn"] is None
 

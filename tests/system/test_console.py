@@ -4,10 +4,13 @@ import time
 
 import pytest
 
+from kernel.version import VERSION
+
 
 def test_banner_and_prompt(kernel):
     out = kernel.output()
-    assert re.search(r"QENEX OS \d+\.\d+\.\d+ \(MicroPython 1\.\d+\.\d+\), heap \d+ MiB, booted in \d+ ms", out)
+    assert re.search(r"QENEX OS \d+\.\d+\.\d+ \(MicroPython 1\.\d+\.\d+\), heap \d+ MiB, "
+                     r"booted in \d+ ms", out)
     assert kernel.prompt_seconds is not None
 
 
@@ -21,7 +24,7 @@ def test_help_lists_every_command(kernel):
 
 def test_status(kernel):
     out = kernel.cmd("status")
-    assert "QENEX OS 0.1.0" in out
+    assert "QENEX OS %s" % VERSION in out
     assert re.search(r"uptime:\s+\d+d \d\d:\d\d:\d\d \(\d+ s\)", out)
     assert re.search(r"kernel\s+up", out)
     assert re.search(r"disk\s+not present", out)

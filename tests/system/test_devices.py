@@ -1,6 +1,5 @@
 # PCI enumeration, the virtio-blk disk (write, flush, reboot, read; multi-block requests in
 # flight; the bytes on the host's image file) and the virtio-rng entropy source.
-import os
 import time
 import re
 
@@ -92,7 +91,8 @@ def test_bad_requests_raise_and_kernel_continues(disk):
     try:
         k.wait_prompt()
         repl(k)
-        out = k.paste("for bad in (lambda: d.disk.read(32767, 2), lambda: d.disk.write(0, b'x' * 100),\n"
+        out = k.paste("for bad in (lambda: d.disk.read(32767, 2),\n"
+                       "            lambda: d.disk.write(0, b'x' * 100),\n"
                        "            lambda: d.disk.read(-1, 1)):\n"
                        "    try:\n"
                        "        run(bad())\n"

@@ -23,7 +23,8 @@ def api(tmp_path_factory):
     # timeout_seconds 300: schemathesis sends 8190-item batches, seconds each under TCG, and a
     # 504 would read as a server error (speed is make bench's business).
     from test_config import make_iso
-    iso = make_iso(tmp_path_factory.mktemp("iso"), system_text="[transaction]\ntimeout_seconds = 300\n")
+    iso = make_iso(tmp_path_factory.mktemp("iso"),
+                   system_text="[transaction]\ntimeout_seconds = 300\n")
     k = Kernel(iso, http_port=free_port(), disk=str(disk))
     k.wait_prompt()
     deadline = time.monotonic() + 30
@@ -67,7 +68,8 @@ def raw(k, data, timeout=10):
 
 
 def test_health_with_curl(api):
-    out = subprocess.run(["curl", "-s", "--max-time", "10", "http://127.0.0.1:%d/health" % api.http_port],
+    url = "http://127.0.0.1:%d/health" % api.http_port
+    out = subprocess.run(["curl", "-s", "--max-time", "10", url],
                          capture_output=True, text=True, check=True).stdout
     body = json.loads(out)
     assert body["status"] == "ok"
@@ -93,7 +95,8 @@ def test_metrics_prometheus(api):
     assert re.search(r"qenex_uptime_seconds \d", text)
     for line in text.splitlines():  # every sample line: name{labels} value
         if line and not line.startswith("#"):
-            assert re.match(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+-]+(Inf)?$', line), line
+            assert re.match(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+-]+(Inf)?$',
+                            line), line
 
 
 def test_openapi_document(api):
@@ -116,7 +119,8 @@ def test_qenex_cli_against_the_kernel(api, args, expect):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert re.search(expect, r.stdout), r.stdout
-    j = subprocess.run(["qenex-cli", "--json", "--url", "http://127.0.0.1:%d" % api.http_port] + args,
+    j = subprocess.run(["qenex-cli", "--json", "--url", "http://127.0.0.1:%d" % api.http_port]
+                       + args,
                        capture_output=True, text=True, timeout=60)
     assert j.returncode == 0 and isinstance(json.loads(j.stdout), dict)
 
@@ -197,9 +201,11 @@ def test_a_thousand_malformed_requests_leave_the_server_answering(api):
     for i in range(1000):
         kind = i % 5
         if kind == 0:
-            bad.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))) + b"\r\n\r\n")
+            bad.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+                       + b"\r\n\r\n")
         elif kind == 1:
-            bad.append(b"GET /" + bytes(rng.randrange(33, 127) for _ in range(20)) + b" HTTP/1.1\r\n\r\n")
+            bad.append(b"GET /" + bytes(rng.randrange(33, 127) for _ in range(20))
+                       + b" HTTP/1.1\r\n\r\n")
         elif kind == 2:
             bad.append(b"POST /health HTTP/1.1\r\nContent-Length: -5\r\n\r\n")
         elif kind == 3:

@@ -26,7 +26,8 @@ def test_ticks_are_monotonic_and_agree(repl):
 
 def test_dma_alloc_is_page_aligned_and_backed(repl):
     out = repl.paste("phys, buf = hw.dma_alloc(10000)\nbuf[0] = 0xAB; buf[9999] = 0xCD\n"
-                      "print('dma', phys % 4096, len(buf), hw.mmio_read(phys, 8), hw.mmio_read(phys + 9999, 8))\n")
+                      "print('dma', phys % 4096, len(buf), hw.mmio_read(phys, 8),\n"
+                      "      hw.mmio_read(phys + 9999, 8))\n")
     assert "dma 0 10000 171 205" in out
 
 
@@ -48,7 +49,8 @@ def test_irq_reaches_a_python_callback(repl):
                       "    hw.outb(0x70, 0x0C); hw.inb(0x71)\n"
                       "    count[0] += 1\n"
                       "hw.irq_register(8, on_rtc)\n"
-                      "hw.outb(0x70, 0x0B); b = hw.inb(0x71); hw.outb(0x70, 0x0B); hw.outb(0x71, b | 0x40)\n"
+                      "hw.outb(0x70, 0x0B); b = hw.inb(0x71)\n"
+                      "hw.outb(0x70, 0x0B); hw.outb(0x71, b | 0x40)\n"
                       "hw.outb(0x70, 0x0C); hw.inb(0x71)\n"
                       "time.sleep_ms(200)\n"
                       "hw.outb(0x70, 0x0B); hw.outb(0x71, b)\n"

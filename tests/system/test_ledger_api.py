@@ -2,7 +2,6 @@
 # accounts made through the API, idempotency, every class of bad input (a 4xx naming the
 # field, nothing written), batches of 8190 and 8191, two-phase, the console commands, and the
 # state after a kill and a boot on the same disk.
-import http.client
 import json
 import subprocess
 import time
@@ -10,6 +9,7 @@ import time
 import pytest
 
 from qemu_console import ISO, Kernel, free_port
+from tools.apiclient import Api
 
 
 def boot(disk, iso=None):
@@ -36,15 +36,8 @@ def wait_ledger(k, timeout=60):
 
 
 def call(k, method, path, body=None, headers=None, raw=None):
-    c = http.client.HTTPConnection("127.0.0.1", k.http_port, timeout=60)
-    h = {"Content-Type": "application/json"} if body is not None or raw is not None else {}
-    h.update(headers or {})
-    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-    c.request(method, path, body=data, headers=h)
-    r = c.getresponse()
-    out = r.read()
-    c.close()
-    return r.status, json.loads(out) if out else None
+    with Api(k.http_port, timeout=60) as c:     # a connection of its own
+        return c.request_json(method, path, raw if raw is not None else body, headers)
 
 
 def wal_bytes(k):
@@ -59,7 +52,8 @@ def led(tmp_path_factory):
     # A long timeout_seconds: the 8190 batch takes seconds in the kernel under TCG (make bench
     # measures it); here it is about results, not speed.
     from test_config import make_iso
-    iso = make_iso(tmp_path_factory.mktemp("iso"), system_text="[transaction]\ntimeout_seconds = 300\n")
+    iso = make_iso(tmp_path_factory.mktemp("iso"),
+                   system_text="[transaction]\ntimeout_seconds = 300\n")
     k = boot(disk, iso)
     k.disk = disk
     k.iso = iso

@@ -16,8 +16,6 @@
 # must report the corruption (the ledger down on the console, /health 503 naming it) while the
 # kernel goes on answering, never take the damage for the clean end of the log; with the bit
 # flipped back, the ledger comes up whole (nothing was written while it was down).
-import http.client
-import json
 import os
 import random
 import re
@@ -32,6 +30,7 @@ from qemu_console import ISO, Kernel, free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, REPO)
+from tools.apiclient import Api  # noqa: E402
 from tools.nbdfault import NbdFault  # noqa: E402
 from transaction import superblock, wal  # noqa: E402
 
@@ -48,32 +47,14 @@ CYCLES = (("drop", None), ("keep", None), ("subset", None), ("tear", None), ("fl
 PAGE = 1000
 
 
-class Http:
-    """One keep-alive connection to the kernel's API on 127.0.0.1."""
+class Http(Api):
+    """One keep-alive connection to the kernel's API on 127.0.0.1 (tools/apiclient.py); its
+    answers must be JSON."""
 
     def __init__(self, port, timeout=20):
-        self.port = port
-        self.timeout = timeout
-        self.c = None
+        super().__init__(port, timeout)
 
-    def request(self, method, path, body=None):
-        if self.c is None:
-            self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        try:
-            self.c.request(method, path, data, headers)
-            r = self.c.getresponse()
-            raw = r.read()
-        except Exception:
-            self.close()
-            raise
-        return r.status, json.loads(raw) if raw else None
-
-    def close(self):
-        if self.c is not None:
-            self.c.close()
-            self.c = None
+    request = Api.request_json
 
 
 class Model:

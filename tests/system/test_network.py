@@ -38,12 +38,14 @@ def test_dhcp_lease_and_counters(netkernel):
 def test_network_component_and_device_listing(netkernel):
     wait_bound(netkernel)
     assert re.search(r"network\s+up", netkernel.cmd("status"))
-    assert re.search(r"virtio-net\s+\[virtio-net driver, MAC 52:54:00:12:34:56\]", netkernel.cmd("devices"))
+    assert re.search(r"virtio-net\s+\[virtio-net driver, MAC 52:54:00:12:34:56\]",
+                     netkernel.cmd("devices"))
 
 
 def test_static_address_from_system_toml(tmp_path):
     from test_config import make_iso
-    iso = make_iso(tmp_path, system_text='[network]\naddress = "10.0.2.20/24"\ngateway = "10.0.2.2"\nport = 8080\n')
+    iso = make_iso(tmp_path, system_text='[network]\naddress = "10.0.2.20/24"\n'
+                                         'gateway = "10.0.2.2"\nport = 8080\n')
     port = free_port()
     k = Kernel(iso, http_port=port)
     try:

@@ -1,6 +1,5 @@
 # The `python` command: MicroPython's REPL inside the kernel, and back to the shell.
 import math
-import re
 
 import pytest
 

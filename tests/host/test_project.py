@@ -1,0 +1,96 @@
+# The project's own bookkeeping, each in one place: the host packages' versions (constraints.txt),
+# the version (kernel/version.py), the on-disk and wire format versions (CHANGELOG.md).
+import os
+import re
+import tomllib
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def read(name):
+    with open(os.path.join(TOP, name)) as f:
+        return f.read()
+
+
+def norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def constraints():
+    pins = {}
+    for line in read("constraints.txt").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            m = re.fullmatch(r"([A-Za-z0-9._-]+)==([A-Za-z0-9.+!-]+)", line)
+            assert m, "constraints.txt: not name==version: %r" % line
+            assert norm(m.group(1)) not in pins, "constraints.txt: %s twice" % m.group(1)
+            pins[norm(m.group(1))] = m.group(2)
+    return pins
+
+
+def deps_sh_packages():
+    m = re.search(r'^py_pkgs="([^"]*)"', read("tools/deps.sh"), re.M)
+    assert m, "tools/deps.sh: no py_pkgs line"
+    return m.group(1).split()
+
+
+def test_every_package_deps_sh_installs_is_pinned_in_constraints():
+    pins = constraints()
+    pkgs = deps_sh_packages()
+    assert "ruff" in pkgs and "pytest" in pkgs
+    for p in pkgs:
+        assert "=" not in p and "<" not in p and ">" not in p, \
+            "deps.sh pins %s itself: its version belongs in constraints.txt" % p
+        assert norm(p) in pins, "%s (tools/deps.sh) is not pinned in constraints.txt" % p
+    assert "-c \"$top/constraints.txt\"" in read("tools/deps.sh")
+
+
+def test_pyproject_dependencies_are_pinned_in_constraints_only():
+    project = tomllib.loads(read("pyproject.toml"))["project"]
+    names = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        names += extra
+    pins = constraints()
+    installed = {norm(p) for p in deps_sh_packages()}
+    for n in names:
+        assert re.fullmatch(r"[A-Za-z0-9._-]+", n), \
+            "pyproject.toml: %r has a version; it belongs in constraints.txt" % n
+        assert norm(n) in pins and norm(n) in installed, n
+
+
+def test_version_has_one_source():
+    from kernel import version
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version.VERSION), version.VERSION
+    py = tomllib.loads(read("pyproject.toml"))
+    assert "version" not in py["project"] and "version" in py["project"]["dynamic"]
+    assert py["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "kernel.version.VERSION"}
+    boot = read("kernel/boot.py")
+    assert "from kernel.version import VERSION" in boot
+    assert not re.search(r"^VERSION\s*=", boot, re.M), "kernel/boot.py sets VERSION itself"
+
+
+def changelog_formats():
+    """{magic: version} from CHANGELOG.md's table of formats."""
+    rows = re.findall(r"^\|[^|\n]+\|[^|\n]+\| `([A-Z0-9]+)` \| (\d+) \|$", read("CHANGELOG.md"),
+                      re.M)
+    return {magic: int(v) for magic, v in rows}
+
+
+def test_format_versions_in_the_code_are_the_changelogs():
+    from transaction import engine, requests, superblock, wal
+    assert requests.MAGIC[:3] == "QXR" and requests.MAGIC[3:].isdigit()
+    code = {superblock.MAGIC.decode(): superblock.VERSION,
+            wal.MAGIC.decode(): wal.VERSION,
+            requests.MAGIC: int(requests.MAGIC[3:]),
+            engine.SNAPSHOT_MAGIC.decode(): engine.SNAPSHOT_VERSION}
+    assert changelog_formats() == code, \
+        "a format's version changed: say so in CHANGELOG.md (the table and a line)"
+    # The WAL's chain seed names its version too.
+    assert superblock.CHAIN_SEED == b"QENEX WAL v%d chain seed" % wal.VERSION
+
+
+def test_changelog_has_the_current_version():
+    from kernel import version
+    text = read("CHANGELOG.md")
+    assert re.search(r"^## \[Unreleased\]$", text, re.M)
+    assert re.search(r"^## \[%s\] - \d{4}-\d\d-\d\d$" % re.escape(version.VERSION), text, re.M)
