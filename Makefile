@@ -11,7 +11,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 PY_SOURCES := $(shell find kernel drivers transaction security compliance protocols ai tests/portable -name '*.py' 2>/dev/null)
 C_SOURCES := $(shell find boot drivers kernel/port -name '*.[chS]' -o -name '*.ld' -o -name '*.mk' -o -name Makefile 2>/dev/null)
 
-.PHONY: all deps kernel archive iso run check test test-host test-system bench soak soak-memory clean
+.PHONY: all deps kernel archive iso run check test test-host test-system deploy-check bench soak soak-memory clean
 
 all: iso
 
@@ -59,6 +59,12 @@ test-host: $(DEPS_STAMP)
 
 test-system: $(ISO)
 	$(PYTHON) -m pytest -q tests/system
+
+# deploy/ checked without a container engine or a cluster: hadolint on the Dockerfiles,
+# Kubernetes schemas on the manifests, the KubeVirt VM's schema (tools/deploy_check.py; the host
+# tests run it too).
+deploy-check: $(DEPS_STAMP)
+	$(PYTHON) tools/deploy_check.py
 
 bench: $(ISO)
 	bash tools/deps.sh bench

@@ -11,17 +11,18 @@ import sys
 MEMORY = "512M"
 
 
-def devices(disk=None, http_port=None, nbd=None):
+def devices(disk=None, http_port=None, nbd=None, listen="127.0.0.1"):
     """The virtio devices: a disk image (raw) when given, the entropy source, and the network
     when a host port is given: QEMU user networking, restricted (no traffic leaves the host),
-    with 127.0.0.1:http_port forwarded to the kernel's port 8080. `nbd` (a Unix socket path,
+    with listen:http_port (127.0.0.1 unless a container's entry point says 0.0.0.0) forwarded
+    to the kernel's port 8080. `nbd` (a Unix socket path,
     instead of `disk`): the disk is an NBD export there (tools/nbdfault.py for power-loss
     tests)."""
     if disk and nbd:
         raise ValueError("give disk or nbd, not both")
     args = ["-device", "virtio-rng-pci,disable-legacy=on"]
     if http_port:
-        args += ["-netdev", "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:8080" % http_port,
+        args += ["-netdev", "user,id=net0,restrict=on,hostfwd=tcp:%s:%d-:8080" % (listen, http_port),
                  "-device", "virtio-net-pci,netdev=net0,disable-legacy=on"]
     if disk:
         args += ["-drive", "file=%s,if=none,id=disk0,format=raw,cache=writeback" % disk,
@@ -35,7 +36,8 @@ def devices(disk=None, http_port=None, nbd=None):
     return args
 
 
-def command(iso, extra=(), accel=None, disk=None, http_port=None, nbd=None):
+def command(iso, extra=(), accel=None, disk=None, http_port=None, nbd=None, memory=MEMORY,
+            listen="127.0.0.1"):
     accel = accel or os.environ.get("QENEX_ACCEL", "tcg")
     if accel not in ("tcg", "kvm"):
         raise SystemExit("QENEX_ACCEL must be tcg or kvm, not %r" % accel)
@@ -43,7 +45,7 @@ def command(iso, extra=(), accel=None, disk=None, http_port=None, nbd=None):
         "qemu-system-x86_64",
         "-accel", accel,
         "-cpu", "max" if accel == "tcg" else "host",
-        "-m", MEMORY,
+        "-m", memory,
         "-nographic",
         "-serial", "mon:stdio",
         "-cdrom", iso,
@@ -51,7 +53,7 @@ def command(iso, extra=(), accel=None, disk=None, http_port=None, nbd=None):
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-nodefaults",
     ]
-    return cmd + devices(disk, http_port, nbd) + list(extra)
+    return cmd + devices(disk, http_port, nbd, listen) + list(extra)
 
 
 def main():
