@@ -338,7 +338,7 @@ def clock_rate(before, after):
 # REPL: the HTTP API's /metrics/transactions gives only four of its figures), read before and
 # after each run: nothing in the kernel is wrapped or patched.
 PHASE_KEYS = ("committed", "checkpoints", "checkpoint_total_ms", "snapshot_total_ms",
-              "apply_ms", "wal_groups")
+              "apply_ms", "wal_groups", "checkpoint_failures")
 
 
 def phase_figures(tx0, tx1, c0, c1):
@@ -349,7 +349,8 @@ def phase_figures(tx0, tx1, c0, c1):
     return {"committed": d["committed"], "checkpoints": d["checkpoints"],
             "checkpoint_ms": d["checkpoint_total_ms"] / rate,
             "snapshot_ms": d["snapshot_total_ms"] / rate, "apply_ms": d["apply_ms"] / rate,
-            "wal_groups": d["wal_groups"], "busy": busy_percent(c0, c1),
+            "wal_groups": d["wal_groups"], "checkpoint_failures": d["checkpoint_failures"],
+            "busy": busy_percent(c0, c1),
             "busy_ms": (c1[0] - c0[0]) / 1000.0 / rate, "clock_rate": rate,
             "checkpoint_max_ms": tx1.get("checkpoint_max_ms", 0) / rate}
 
@@ -357,9 +358,11 @@ def phase_figures(tx0, tx1, c0, c1):
 def phase_text(p):
     per = p["committed"] or 1
     return ("kernel CPU busy %.0f%% (%.2f ms per committed transfer, of which apply %.3f ms); "
-            "%d WAL groups; %d checkpoints, %.0f ms (snapshot %.0f ms)"
+            "%d WAL groups; %d checkpoints, %.0f ms (snapshot %.0f ms)%s"
             % (p["busy"], p["busy_ms"] / per, p["apply_ms"] / per, p["wal_groups"],
-               p["checkpoints"], p["checkpoint_ms"], p["snapshot_ms"]))
+               p["checkpoints"], p["checkpoint_ms"], p["snapshot_ms"],
+               "; %d checkpoints failed" % p["checkpoint_failures"]
+               if p["checkpoint_failures"] else ""))
 
 
 def service_stats(k):
