@@ -22,14 +22,14 @@ SECONDS = 5
 BATCH = 8190
 CONNECTIONS = (1, 16, 64)
 
-SINGLE = """\\set a random(1, %d)
-\\set b random(1, %d)
+SINGLE = """\\set a random(1, %(accounts)d)
+\\set b random(1, %(accounts)d)
 \\set id random(1, 9000000000000000000)
 SELECT transfer('t' || :id, 'ACC' || :a, 'ACC' || :b, 1, 'USD');
-""" % (ACCOUNTS, ACCOUNTS)
+"""
 BATCHED = """\\set id random(1, 9000000000000000000)
-SELECT transfer_batch('b' || :id, %d, %d);
-""" % (BATCH, ACCOUNTS)
+SELECT transfer_batch('b' || :id, %(batch)d, %(accounts)d);
+"""
 
 
 def pg_bin():
@@ -41,9 +41,15 @@ def pg_bin():
 
 def as_postgres(cmd, **kw):
     """PostgreSQL refuses to run as root: run its tools as the postgres user."""
+    name = os.path.basename(cmd[0])
     if os.geteuid() == 0:
         cmd = ["runuser", "-u", "postgres", "--"] + cmd
-    return subprocess.run(cmd, check=True, **kw)
+    kw.setdefault("capture_output", True)
+    r = subprocess.run(cmd, text=True, **kw)
+    if r.returncode != 0:
+        raise RuntimeError("%s exited %d: %s" % (name, r.returncode,
+                                                 (r.stderr or r.stdout or "").strip()[-800:]))
+    return r
 
 
 def percentile(values, p):
@@ -60,7 +66,7 @@ def pgbench(bindir, sockdir, workdir, script, clients, seconds):
         os.remove(old)
     out = as_postgres([os.path.join(bindir, "pgbench"), "-h", sockdir, "-n", "-c", str(clients),
                        "-j", str(min(clients, 2)), "-T", str(seconds), "-f", path, "-l",
-                       "postgres"], cwd=workdir, capture_output=True, text=True).stdout
+                       "postgres"], cwd=workdir).stdout
     lat_us = []
     for log in glob.glob(os.path.join(workdir, "pgbench_log*")):
         with open(log) as f:
@@ -72,8 +78,9 @@ def pgbench(bindir, sockdir, workdir, script, clients, seconds):
     return tps, percentile(lat_us, 50) / 1000.0, percentile(lat_us, 99) / 1000.0, len(lat_us)
 
 
-def run(seconds=SECONDS):
+def run(seconds=SECONDS, accounts=ACCOUNTS, batch=BATCH, connections=CONNECTIONS):
     """{"single": {conns: (tps, p50 ms, p99 ms)}, "batch": (transfers/s, p50 ms, p99 ms)}"""
+    subst = {"accounts": accounts, "batch": batch}
     bindir = pg_bin()
     work = tempfile.mkdtemp(prefix="qenex-pg-")
     pw = pwd.getpwnam("postgres")
@@ -83,25 +90,25 @@ def run(seconds=SECONDS):
         as_postgres([os.path.join(bindir, "initdb"), "-D", data, "-A", "trust", "-U", "postgres"],
                     capture_output=True)
         as_postgres([os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(work, "log"),
-                     "-w", "-o",
-                     "-k %s -c listen_addresses='' -c synchronous_commit=on -c fsync=on "
-                     "-c max_connections=100" % work, "start"], capture_output=True)
+                     "-w", "-o", "-k %s -c listen_addresses='' -c synchronous_commit=on "
+                           "-c fsync=on -c max_connections=100" % work, "start"],
+                    capture_output=True)
         psql = [os.path.join(bindir, "psql"), "-h", work, "-U", "postgres", "-q", "-v",
                 "ON_ERROR_STOP=1"]
         as_postgres(psql + ["-f", SQL], capture_output=True)
         as_postgres(psql + ["-c", "INSERT INTO accounts (id, currency, credits_posted, "
                             "debits_must_not_exceed_credits) SELECT 'ACC' || g, 'USD', "
-                            "1000000000000, true FROM generate_series(1, %d) g" % ACCOUNTS],
+                            "1000000000000, true FROM generate_series(1, %d) g" % accounts],
                     capture_output=True)
         single = {}
-        for c in CONNECTIONS:
-            tps, p50, p99, _ = pgbench(bindir, work, work, SINGLE, c, seconds)
+        for c in connections:
+            tps, p50, p99, _ = pgbench(bindir, work, work, SINGLE % subst, c, seconds)
             single[c] = (tps, p50, p99)
-        btps, bp50, bp99, _ = pgbench(bindir, work, work, BATCHED, 1, seconds * 2)
-        return {"single": single, "batch": (btps * BATCH, bp50, bp99)}
+        btps, bp50, bp99, _ = pgbench(bindir, work, work, BATCHED % subst, 1, seconds * 2)
+        return {"single": single, "batch": (btps * batch, bp50, bp99)}
     finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", os.path.join(bindir, "pg_ctl"),
-                        "-D", data, "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(["runuser", "-u", "postgres", "--", os.path.join(bindir, "pg_ctl"), "-D",
+                        data, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
 
 

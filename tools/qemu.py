@@ -22,7 +22,8 @@ def devices(disk=None, http_port=None, nbd=None, listen="127.0.0.1"):
         raise ValueError("give disk or nbd, not both")
     args = ["-device", "virtio-rng-pci,disable-legacy=on"]
     if http_port:
-        args += ["-netdev", "user,id=net0,restrict=on,hostfwd=tcp:%s:%d-:8080" % (listen, http_port),
+        args += ["-netdev",
+                 "user,id=net0,restrict=on,hostfwd=tcp:%s:%d-:8080" % (listen, http_port),
                  "-device", "virtio-net-pci,netdev=net0,disable-legacy=on"]
     if disk:
         args += ["-drive", "file=%s,if=none,id=disk0,format=raw,cache=writeback" % disk,

@@ -25,7 +25,8 @@ def broken(tmp_path, rel, old, new):
 def test_deploy_passes():
     r = check()
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.strip().endswith("deploy-check: ok (2 Dockerfiles, 3 manifests, 1 VirtualMachine)")
+    assert r.stdout.strip().endswith(
+        "deploy-check: ok (2 Dockerfiles, 3 manifests, 1 VirtualMachine)")
 
 
 def test_hadolint_finds_a_bad_dockerfile(tmp_path):
@@ -94,7 +95,8 @@ def test_promises_are_checked():
         tmp = pathlib.Path(t) / "sts.yaml"
         c = lambda d: d["spec"]["template"]["spec"]["containers"][0]  # noqa: E731
         assert "replicas must be 3" in problems(tmp, lambda d: d["spec"].update(replicas=1))[0]
-        assert "a disk per replica" in problems(tmp, lambda d: d["spec"].pop("volumeClaimTemplates"))[0]
+        assert "a disk per replica" in problems(
+            tmp, lambda d: d["spec"].pop("volumeClaimTemplates"))[0]
         assert "livenessProbe must GET /health" in problems(
             tmp, lambda d: c(d)["livenessProbe"]["httpGet"].update(path="/"))[0]
         assert "resources need requests and limits" in problems(

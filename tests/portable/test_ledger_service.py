@@ -287,6 +287,22 @@ def test_pending_transfer_expires_by_itself():
 
 # ---- durability ----------------------------------------------------------------------------
 
+def test_the_service_reports_its_own_checkpoint_and_apply_timings():
+    # make bench reads these instead of wrapping the service's methods.
+    env = Env()
+    seed_accounts(env)
+    before = env.svc.transactions()
+    env.run(env.svc.checkpoint())
+    env.run(env.svc.checkpoint())
+    t = env.svc.transactions()
+    assert t["checkpoints"] == before["checkpoints"] + 2
+    for key in ("checkpoint_last_ms", "checkpoint_total_ms", "checkpoint_max_ms",
+                "snapshot_total_ms", "snapshot_max_ms", "apply_ms"):
+        assert isinstance(t[key], int) and t[key] >= 0, (key, t)
+    assert t["checkpoint_last_ms"] <= t["checkpoint_max_ms"] <= t["checkpoint_total_ms"]
+    assert t["snapshot_max_ms"] <= t["checkpoint_max_ms"]
+
+
 def test_state_survives_a_power_cut_and_verify_passes():
     env = Env()
     seed_accounts(env)
