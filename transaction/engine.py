@@ -1154,11 +1154,7 @@ class Ledger:
                 add(ud)
                 size += len(ud)
             if size >= piece:
-                chunk = b"".join(parts)
-                crc = binascii.crc32(chunk, crc)
-                out.append(chunk)
-                parts = []
-                add = parts.append
+                crc = _flush(parts, out, crc)
                 size = 0
         ids, drs, crs, amts, fss, tss, refs, uds, aux = self._columns()[:9]
         for p in range(n):
@@ -1182,16 +1178,10 @@ class Ledger:
                 add(ud)
                 size += len(ud)
             if size >= piece:
-                chunk = b"".join(parts)
-                crc = binascii.crc32(chunk, crc)
-                out.append(chunk)
-                parts = []
-                add = parts.append
+                crc = _flush(parts, out, crc)
                 size = 0
         if parts:
-            chunk = b"".join(parts)
-            crc = binascii.crc32(chunk, crc)
-            out.append(chunk)
+            crc = _flush(parts, out, crc)
         out.append(pack("<I", crc & 0xFFFFFFFF))
         return out
 
@@ -1323,6 +1313,14 @@ class Ledger:
                     _heappush(self._expiry, (ts + aux * tps, p))
         if r.pos != r.limit:
             raise SnapshotError("%d bytes after the last record" % (r.limit - r.pos))
+
+
+def _flush(parts, out, crc):
+    """Join `parts` into one piece of `out`, empty them; the CRC-32 carried on over it."""
+    chunk = b"".join(parts)
+    out.append(chunk)
+    del parts[:]
+    return binascii.crc32(chunk, crc)
 
 
 class _Pieces:
