@@ -5,7 +5,7 @@
 # its type, range and default, and kernel/CONFIG.md for the design.
 #
 #   cfg = load(system_text, banking_text)       # str or bytes; None = file absent -> defaults
-#   cfg["kernel"]["memory_limit"]               # 268435456
+#   cfg["kernel"]["memory_limit"]               # 335544320
 #   cfg.source("kernel", "memory_limit")        # "system.toml:7" or "default"
 #   print(format_config(cfg))                   # `config show`
 #
@@ -396,7 +396,7 @@ def _name(v, sect):
 
 SCHEMA = (
     ("kernel", SYSTEM, (
-        ("memory_limit", "memory_limit", _size(16 * MiB, TiB), _format_size, "256MB"),
+        ("memory_limit", "memory_limit", _size(16 * MiB, TiB), _format_size, "320MB"),
     )),
     ("transaction", SYSTEM, (
         ("max_concurrent", "max_concurrent", _int(1, 65536), None, 64),

@@ -98,7 +98,7 @@ risk_model = "gbm-2024.1"
 def test_defaults():
     cfg = config.defaults()
     assert cfg.as_dict() == {
-        "kernel": {"memory_limit": 256 * MiB},
+        "kernel": {"memory_limit": 320 * MiB},
         "transaction": {"max_concurrent": 64, "timeout_ms": 30000,
                         "wal_segment_size": 16 * MiB, "max_accounts": 50000,
                         "max_transfers": 200000},
@@ -569,7 +569,7 @@ def test_format_config_defaults():
     headers = [ln for ln in lines if ln.startswith("[")]
     assert headers == ["[ai]", "[compliance]", "[kernel]", "[network]", "[security]",
                        "[swift]", "[transaction]"]
-    assert 'memory_limit = "256MiB"  # default' in lines
+    assert 'memory_limit = "320MiB"  # default' in lines
     assert 'fraud_threshold = "0.85"  # default' in lines
     assert "# bic is not set  # default" in lines
     assert "timeout_seconds = 30        # default" in lines
