@@ -1,7 +1,10 @@
 """The Python kernel's entry point, called by kernel/port/main.c once the runtime is up.
 
-Order: configuration (a bad file stops the boot with file, line and key), the heap grown to
-[kernel] memory_limit, wall-clock time from the RTC, then the scheduler with the console task.
+Order: configuration (a bad file stops the boot with file, line and key; every package's
+sections are checked), the heap grown to [kernel] memory_limit, wall-clock time from the RTC,
+the scheduler and the console, the devices, the banking packages (kernel/packages.py: each
+attaches, then their start-up jobs run before the prompt), the network and the HTTP API with
+the packages' routes, then the console's prompt.
 """
 import gc
 import micropython
@@ -11,8 +14,8 @@ import hw
 import time
 
 from drivers import rtc
-from kernel import (commands, config, console, devices, ledger, ledger_console, memory, network,
-                    process, testrunner)
+from kernel import (commands, config, console, devices, memory, network, packages, process,
+                    testrunner)
 
 from kernel.version import VERSION
 # The console, the network, the HTTP accept loop, one task per connection (<= 100), the
@@ -21,7 +24,7 @@ MAX_TASKS = 256
 DEVICES = None  # kernel.devices.Devices, set at boot (reachable from the REPL)
 NETWORK = None  # kernel.network.Network when there is a network device
 HTTP = None     # kernel.http.server.Server on [network] port
-LEDGER = None   # kernel.ledger.LedgerService on the disk
+KERNEL = None   # kernel.packages.Kernel: what the packages attached (.services by name)
 
 
 class Clock:
@@ -123,11 +126,13 @@ def main():
     global DEVICES
     DEVICES = devices.Devices(hw, sched, sh.log)
     DEVICES.register()
-    global LEDGER
-    LEDGER = ledger.LedgerService(sched, cfg, clock_ns, sh.log, heap_free=heap_free)
-    ledger_console.register(LEDGER, DEVICES.disk is not None)
-    # Recovery before the prompt and the API: what it reports comes first on the console.
-    sched.run_until_complete(LEDGER.start(DEVICES.disk), name="ledger-recovery")
+    global KERNEL
+    KERNEL = packages.Kernel(sched, cfg, DEVICES, log=sh.log, clock_ns=clock_ns,
+                             ticks_us=hw.ticks_us, heap_free=heap_free)
+    packages.attach_all(KERNEL)
+    # Recovery and the like before the prompt and the API: what they report comes first.
+    for name, start in KERNEL.before_prompt:
+        sched.run_until_complete(start(), name=name)
     global NETWORK
     if DEVICES.nic is not None:
         import net
@@ -135,17 +140,17 @@ def main():
         NETWORK.register()
         global HTTP
         from kernel.http import router, server as http_server
-        from kernel import ledger_api, system_api
+        from kernel import system_api
         routes = router.Router()
         system_api.SystemApi(hw, commands.REGISTRY, sched).install(routes)
-        ledger_api.LedgerApi(LEDGER, hw.ticks_us).install(routes)
+        KERNEL.install_routes(routes)
         # At most 100 connections (config): lwIP's table holds 128 (net.MAX_CONNS), the rest is
         # headroom for connections being closed; one task each fits the scheduler's MAX_TASKS.
+        limits = {"max_connections": cfg["network"]["max_connections"]}
+        limits.update(KERNEL.http_limits)
         HTTP = http_server.start(sched, NETWORK.stack, cfg, log=sh.log, router=routes,
-                                 limits={"max_connections": cfg["network"]["max_connections"]},
+                                 limits=limits,
                                  providers={"version": VERSION,
-                                            "required": ("kernel", "network") + (
-                                                ("ledger",) if DEVICES.disk is not None else ()),
                                             "heap": lambda: memory.heap_stats(KernelGC)})
     commands.register_command("selftest", "selftest [PATTERN]",
                               "run the portable test suite inside the kernel", cmd_selftest,

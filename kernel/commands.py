@@ -1,4 +1,4 @@
-"""The console's command table, and the registry later subsystems plug into.
+"""The console's command table, and the registry the kernel's parts and packages plug into.
 
 Every handler is ``async def handler(sh, args)``: ``sh`` is the running
 kernel.console.Console (output with ``sh.println``, cooperation with
@@ -6,11 +6,11 @@ kernel.console.Console (output with ``sh.println``, cooperation with
 ``args`` the words after the command name. A handler raises UsageError for
 bad arguments; any other exception becomes one ``error:`` line.
 
-Registry (module-level ``REGISTRY``, helpers below) for later issues:
-``register_component(name, status_fn)`` adds a row to ``status`` (the disk,
-network and ledger rows say "not present" until registered),
-``set_transactions_provider(fn)`` feeds ``metrics transactions``, and
-``register_command(...)`` adds a command.
+Registry (module-level ``REGISTRY``; packages reach it through kernel/packages.py):
+``register_component(name, health, required)`` adds a health component (`status`,
+/health, /status, Prometheus): ``health()`` returns (state, detail) with state one of
+STATES; ``register_metrics(kind, ...)`` adds `metrics KIND` and its HTTP and Prometheus
+forms; ``register_command(...)`` adds a command.
 """
 
 try:
@@ -20,10 +20,24 @@ except ImportError:  # installed flat in the kernel image
 
 MAX_COMPONENTS = 32
 MAX_EXTRA_COMMANDS = 32
+MAX_METRIC_KINDS = 8
 STATUS_MAX = 60          # characters of a component status shown
-DEFAULT_COMPONENTS = ("kernel", "disk", "network", "ledger")
+UP = "up"
+STARTING = "starting"
+DOWN = "down"
 NOT_PRESENT = "not present"
-TX_FIELDS = ("committed", "rejected", "tps", "wal_bytes")
+STATES = (UP, STARTING, DOWN, NOT_PRESENT)
+DEFAULT_COMPONENTS = ("kernel", "disk", "network")
+BUILTIN_METRICS = ("cpu", "memory")
+
+
+def health_text(state, detail=""):
+    """The one-line form of a component's health: "up", "up (3 accounts)", "down: reason"."""
+    if not detail:
+        return state
+    if state == UP:
+        return "up (%s)" % detail
+    return "%s: %s" % (state, detail)
 
 
 class UsageError(Exception):
@@ -40,79 +54,144 @@ class Command:
         self.nargs = nargs
         self.max_args = nargs if max_args is None else max_args
 
-    def check(self, args):
+    def choices(self, registry):
+        """The subcommands (`metrics` takes the registered kinds as well)."""
+        if self.name == "metrics" and registry is not None:
+            return BUILTIN_METRICS + registry.metric_kinds()
+        return self.subcommands
+
+    def usage_for(self, registry):
+        if self.name == "metrics" and registry is not None:
+            return "metrics " + "|".join(self.choices(registry))
+        return self.usage
+
+    def check(self, args, registry=None):
         """Raise UsageError unless ``args`` fit this command."""
-        if self.subcommands is not None:
-            if len(args) != 1 or args[0] not in self.subcommands:
-                raise UsageError(self.usage)
+        subs = self.choices(registry)
+        if subs is not None:
+            if len(args) != 1 or args[0] not in subs:
+                raise UsageError(self.usage_for(registry))
         elif not (self.nargs <= len(args) <= self.max_args):
             raise UsageError(self.usage)
 
 
+class Metrics:
+    """One registered kind of figures (see Registry.register_metrics)."""
+
+    def __init__(self, kind, figures, fields, help, schema, prometheus):
+        self.kind = kind
+        self.figures = figures
+        self.fields = tuple(fields)
+        self.help = help
+        self.schema = schema
+        self.prometheus = tuple(prometheus)
+
+
 class Registry:
-    """Components shown by `status`, the transactions provider and extra
-    commands. Bounded; names are plain strings."""
+    """Components (health), metric kinds and extra commands. Bounded; names are plain
+    strings."""
 
     def __init__(self):
         self._order = []
-        self._status = {}
+        self._health = {}
+        self._required = {}
         for name in DEFAULT_COMPONENTS:
             self._order.append(name)
-            self._status[name] = None
-        self._status["kernel"] = _kernel_up
-        self.transactions_provider = None
+            self._health[name] = None
+            self._required[name] = False
+        self._health["kernel"] = _kernel_up
+        self._required["kernel"] = True
+        self._metrics = []
         self.extra_commands = []
 
-    def register_component(self, name, status_fn):
-        """``status_fn()`` returns a short status string for `status`."""
-        assert callable(status_fn)
+    def register_component(self, name, health, required=False):
+        """``health()`` returns (state, detail): state one of STATES, detail a short text.
+        ``required``: /health is 503 unless the component is up (otherwise only a component
+        that is present and not up makes it 503)."""
+        assert callable(health)
         name = str(name)
-        if name not in self._status:
+        if name not in self._health:
             if len(self._order) >= MAX_COMPONENTS:
                 raise RuntimeError("too many components (%d)" % MAX_COMPONENTS)
             self._order.append(name)
-        self._status[name] = status_fn
+        self._health[name] = health
+        self._required[name] = bool(required)
 
     def unregister_component(self, name):
         if name in DEFAULT_COMPONENTS:
-            self._status[name] = None
-        elif name in self._status:
-            del self._status[name]
+            self._health[name] = None
+            self._required[name] = name == "kernel"
+        elif name in self._health:
+            del self._health[name]
+            del self._required[name]
             self._order.remove(name)
 
-    def component_status(self):
-        """[(name, text)] in registration order; a failing status_fn shows
-        as an error text, never raises."""
+    def component_health(self):
+        """[(name, state, detail, required)] in registration order; a failing or malformed
+        health function shows as down with the error, never raises."""
         rows = []
         for name in self._order:
-            fn = self._status[name]
+            fn = self._health[name]
             if fn is None:
-                text = NOT_PRESENT
+                state, detail = NOT_PRESENT, ""
             else:
                 try:
-                    text = str(fn())
+                    state, detail = fn()
+                    if state not in STATES:
+                        raise ValueError("unknown state %r" % (state,))
+                    detail = str(detail) if detail else ""
                 except Exception as e:
-                    text = "error: " + exc_text(e)
+                    state, detail = DOWN, "error: " + exc_text(e)
+            rows.append((name, state, detail, self._required[name]))
+        return rows
+
+    def component_status(self):
+        """[(name, text)] for `status`: the health as one line, shortened."""
+        rows = []
+        for name, state, detail, _req in self.component_health():
+            text = health_text(state, detail)
             if len(text) > STATUS_MAX:
                 text = text[:STATUS_MAX - 3] + "..."
             rows.append((name, text))
         return rows
 
-    def set_transactions_provider(self, fn):
-        """``fn()`` returns a dict with committed, rejected, tps, wal_bytes (and more)."""
-        assert fn is None or callable(fn)
-        self.transactions_provider = fn
+    def register_metrics(self, kind, figures, fields, help, schema=None, prometheus=()):
+        """``figures()`` returns {name: number}. `metrics KIND` prints ``fields`` (each
+        always, 0 when missing); /api/v1/metrics/KIND (``schema`` in the OpenAPI document)
+        and /status answer every number; ``prometheus``: ((figure, metric name, type, help),
+        ...) in /metrics."""
+        assert callable(figures) and kind not in BUILTIN_METRICS
+        for m in self._metrics:
+            if m.kind == kind:
+                raise ValueError("metrics exist: %s" % kind)
+        if len(self._metrics) >= MAX_METRIC_KINDS:
+            raise RuntimeError("too many metric kinds (%d)" % MAX_METRIC_KINDS)
+        self._metrics.append(Metrics(kind, figures, fields, help, schema, prometheus))
 
-    def transactions(self):
-        stats = {}
-        for k in TX_FIELDS:
-            stats[k] = 0
-        fn = self.transactions_provider
-        if fn is not None:
-            got = fn()
-            for k in got:            # the four above and the provider's other counters
-                stats[k] = got[k]
-        return stats
+    def unregister_metrics(self, kind):
+        self._metrics = [m for m in self._metrics if m.kind != kind]
+
+    def metric_kinds(self):
+        return tuple(m.kind for m in self._metrics)
+
+    def metric_sets(self):
+        return tuple(self._metrics)
+
+    def metrics(self, kind):
+        """The figures of ``kind``: its fields (0 when missing) and every other number it
+        gives. Raises KeyError for an unknown kind; the provider's errors pass through."""
+        for m in self._metrics:
+            if m.kind == kind:
+                out = {}
+                for k in m.fields:
+                    out[k] = 0
+                got = m.figures()
+                for k in got:
+                    v = got[k]
+                    if isinstance(v, int) and not isinstance(v, bool) or k in m.fields:
+                        out[k] = v
+                return out
+        raise KeyError(kind)
 
     def register_command(self, name, usage, help, handler, subcommands=None, nargs=0,
                          max_args=None):
@@ -126,7 +205,7 @@ class Registry:
 
 
 def _kernel_up():
-    return "up"
+    return (UP, "")
 
 
 def exc_text(e):
@@ -139,16 +218,12 @@ def exc_text(e):
 REGISTRY = Registry()
 
 
-def register_component(name, status_fn):
-    REGISTRY.register_component(name, status_fn)
+def register_component(name, health, required=False):
+    REGISTRY.register_component(name, health, required)
 
 
 def unregister_component(name):
     REGISTRY.unregister_component(name)
-
-
-def set_transactions_provider(fn):
-    REGISTRY.set_transactions_provider(fn)
 
 
 def register_command(name, usage, help, handler, subcommands=None, nargs=0, max_args=None):
@@ -181,12 +256,12 @@ async def cmd_help(sh, args):
         c = find(args[0], sh.registry)
         if c is None:
             raise UsageError("help [command]")
-        sh.println("usage: " + c.usage)
+        sh.println("usage: " + c.usage_for(sh.registry))
         sh.println("  " + c.help)
         return
     sh.println("commands:")
     for c in all_commands(sh.registry):
-        sh.println("  %-34s %s" % (c.usage, c.help))
+        sh.println("  %-34s %s" % (c.usage_for(sh.registry), c.help))
 
 
 async def cmd_status(sh, args):
@@ -219,9 +294,11 @@ async def cmd_metrics(sh, args):
         for line in memory.metrics_lines(sh.hw, sh.gc):
             sh.println(line)
     else:
-        tx = sh.registry.transactions()
-        for k in TX_FIELDS:
-            sh.println(_kv(k, tx[k]))
+        figures = sh.registry.metrics(what)
+        for m in sh.registry.metric_sets():
+            if m.kind == what:
+                for k in m.fields:
+                    sh.println(_kv(k, figures[k]))
 
 
 def metrics_cpu(sh):
@@ -308,8 +385,8 @@ BUILTIN = (
             cmd_help, nargs=0, max_args=1),
     Command("status", "status", "version, uptime, memory, tasks and components", cmd_status),
     Command("uptime", "uptime", "time since boot", cmd_uptime),
-    Command("metrics", "metrics cpu|memory|transactions", "CPU, memory or ledger figures",
-            cmd_metrics, subcommands=("cpu", "memory", "transactions")),
+    Command("metrics", "metrics cpu|memory", "CPU, memory or a package's figures",
+            cmd_metrics, subcommands=BUILTIN_METRICS),
     Command("debug", "debug memory", "memory map, kernel image, heap, page tables, DMA, gc",
             cmd_debug, subcommands=("memory",)),
     Command("config", "config show", "print the effective configuration",
@@ -342,7 +419,8 @@ def complete(before, registry=None):
         lead = before[:len(before) - len(before.lstrip())]
         return [lead + c.name + " " for c in all_commands(registry) if c.name.startswith(prefix)]
     c = find(words[0], registry)
-    if c is None or c.subcommands is None:
+    subs = None if c is None else c.choices(registry)
+    if subs is None:
         return []
     if len(words) == 1:
         prefix = ""
@@ -351,4 +429,4 @@ def complete(before, registry=None):
     else:
         return []
     head = before[:len(before) - len(prefix)]
-    return [head + s + " " for s in c.subcommands if s.startswith(prefix)]
+    return [head + s + " " for s in subs if s.startswith(prefix)]

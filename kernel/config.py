@@ -285,157 +285,13 @@ def _gateway(v, sect):
     return v
 
 
-def _bic(v, sect):
-    if type(v) is not str:
-        raise _Invalid("expected a BIC like \"DEUTDEFF\" or \"DEUTDEFF500\", got %s" % _show(v))
-    if len(v) != 8 and len(v) != 11:
-        raise _Invalid("a BIC has 8 or 11 characters, got %s (%d)" % (_show(v), len(v)))
-    for i in range(len(v)):
-        c = v[i]
-        letter = "A" <= c <= "Z"
-        if i < 6 and not letter:
-            if "a" <= c <= "z":
-                raise _Invalid("a BIC is written in capitals, got %s" % _show(v))
-            raise _Invalid("a BIC starts with a 4-letter bank code and a 2-letter country "
-                           "code, got %s" % _show(v))
-        if i >= 6 and not (letter or "0" <= c <= "9"):
-            if "a" <= c <= "z":
-                raise _Invalid("a BIC is written in capitals, got %s" % _show(v))
-            raise _Invalid("a BIC's location and branch codes are letters or digits, got %s"
-                           % _show(v))
-    return v
-
-
-# ISO 4217 currency codes and their minor-unit digits (2 unless listed in _EXP0 or _EXP3).
-_CURRENCIES = (
-    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP "
-    "BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP "
-    "GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR "
-    "KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK "
-    "MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR "
-    "SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS "
-    "UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG").split()
-_EXP0 = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF".split()
-_EXP3 = "BHD IQD JOD KWD LYD OMR TND".split()
-
-
-def currency_exponent(code):
-    """Minor-unit digits of an ISO 4217 currency: "USD" -> 2, "JPY" -> 0, "KWD" -> 3."""
-    if code in _EXP0:
-        return 0
-    if code in _EXP3:
-        return 3
-    return 2
-
-
-def _currency(v, sect):
-    if type(v) is not str or len(v) != 3:
-        raise _Invalid("expected an ISO 4217 currency code like \"USD\", got %s" % _show(v))
-    if v not in _CURRENCIES:
-        up = v.upper()
-        if up in _CURRENCIES:
-            raise _Invalid("currency codes are written in capitals: \"%s\", got %s"
-                           % (up, _show(v)))
-        raise _Invalid("unknown ISO 4217 currency code %s" % _show(v))
-    return v
-
-
-def _money(v, sect):
-    places = currency_exponent(sect["aml_currency"])
-    if type(v) is int:
-        if v <= 0:
-            raise _Invalid("must be greater than 0, got %d" % v)
-        return v * (10 ** places)
-    if type(v) is float:
-        raise _Invalid("write the amount as a string like \"10000.00\" (floats are not "
-                       "exact), got %s" % _show(v))
-    n = _decimal(v, places, "an amount in " + sect["aml_currency"], "10000.00")
-    if n <= 0:
-        raise _Invalid("must be greater than 0, got %s" % _show(v))
-    return n
-
-
-def _format_money(n, sect):
-    return _format_decimal(n, currency_exponent(sect["aml_currency"]),
-                           currency_exponent(sect["aml_currency"]))
-
-
-def _basis_points(v, sect):
-    if type(v) is int:
-        if v not in (0, 1):
-            raise _Invalid("must be between 0 and 1, got %d" % v)
-        return v * 10000
-    if type(v) is float:
-        raise _Invalid("write the threshold as a string like \"0.85\" (floats are not exact), "
-                       "got %s" % _show(v))
-    n = _decimal(v, 4, "a decimal", "0.85")
-    if n > 10000:
-        raise _Invalid("must be between 0 and 1, got %s" % _show(v))
-    return n
-
-
-def _format_bp(n, sect):
-    return _format_decimal(n, 4, 1)
-
-
-def _name(v, sect):
-    if type(v) is not str or not v:
-        raise _Invalid("expected a model name like \"baseline\", got %s" % _show(v))
-    if len(v) > 64:
-        raise _Invalid("a model name has at most 64 characters, got %d" % len(v))
-    for c in v:
-        if not (("a" <= c <= "z") or ("0" <= c <= "9") or c in "._-"):
-            raise _Invalid("a model name uses a-z, 0-9, '.', '_' and '-', got %s" % _show(v))
-    return v
-
-
 # ---- the schema ----------------------------------------------------------------------------
-# (section, file, ((key in the file, key in the config, parse, format, default as written),
-# ...)).  parse(value, section so far) -> stored value; format(stored, section) -> the value
-# as written in TOML (None: the same value).  Defaults go through parse like file values.
-
-SCHEMA = (
-    ("kernel", SYSTEM, (
-        ("memory_limit", "memory_limit", _size(16 * MiB, TiB), _format_size, "320MB"),
-    )),
-    ("transaction", SYSTEM, (
-        ("max_concurrent", "max_concurrent", _int(1, 65536), None, 64),
-        ("timeout_seconds", "timeout_ms", _seconds_ms(1, 86400000), _ms_to_seconds, 30),
-        ("wal_segment_size", "wal_segment_size", _size(64 * KiB, GiB, 4096), _format_size,
-         "16MB"),
-        ("max_accounts", "max_accounts", _int(1, 100000000), None, 50000),
-        ("max_transfers", "max_transfers", _int(1, 1000000000), None, 200000),
-    )),
-    ("network", SYSTEM, (
-        ("address", "address", _address, None, "dhcp"),
-        ("gateway", "gateway", _gateway, None, None),
-        ("port", "port", _int(1, 65535), None, 8080),
-        ("max_connections", "max_connections", _int(1, 100), None, 100),
-    )),
-    ("security", BANKING, (
-        ("password_min_length", "password_min_length", _int(8, 128), None, 12),
-        ("session_timeout_seconds", "session_timeout_seconds", _int(60, 86400), None, 900),
-        ("max_failed_logins", "max_failed_logins", _int(1, 100), None, 5),
-        ("audit_log", "audit_log", _bool, None, True),
-    )),
-    ("swift", BANKING, (
-        ("enabled", "enabled", _bool, None, False),
-        ("bic", "bic", _bic, None, None),
-    )),
-    ("compliance", BANKING, (
-        ("sanctions_screening", "sanctions_screening", _bool, None, True),
-        ("aml_currency", "aml_currency", _currency, None, "USD"),
-        ("aml_threshold", "aml_threshold_minor", _money, _format_money, "10000.00"),
-    )),
-    ("ai", BANKING, (
-        ("fraud_threshold", "fraud_threshold_bp", _basis_points, _format_bp, "0.85"),
-        ("risk_model", "risk_model", _name, None, "baseline"),
-    )),
-)
-
-_SECTIONS = {}
-for _s in SCHEMA:
-    _SECTIONS[_s[0]] = _s
+# A section: (name, file, ((key in the file, key in the config, parse, format, default as
+# written), ...), check or None).  parse(value, section so far) -> stored value; format(stored,
+# section) -> the value as written in TOML (None: the same value); check(section, err) raises
+# err(key, message) for rules across keys.  Defaults go through parse like file values.
+# The kernel owns [kernel] and [network]; each banking package owns its own sections
+# (SECTIONS in <package>/package.py, collected by kernel/packages.py).
 
 
 def _check_network(sect, err):
@@ -457,12 +313,38 @@ def _check_network(sect, err):
         raise err("gateway", str(e))
 
 
-def _check_swift(sect, err):
-    if sect["enabled"] and sect["bic"] is None:
-        raise err("enabled", "bic is required when enabled = true")
+KERNEL_SECTIONS = (
+    ("kernel", SYSTEM, (
+        ("memory_limit", "memory_limit", _size(16 * MiB, TiB), _format_size, "320MB"),
+    ), None),
+    ("network", SYSTEM, (
+        ("address", "address", _address, None, "dhcp"),
+        ("gateway", "gateway", _gateway, None, None),
+        ("port", "port", _int(1, 65535), None, 8080),
+        ("max_connections", "max_connections", _int(1, 100), None, 100),
+    ), _check_network),
+)
+
+# What a package's section schema uses (its own parsers raise Invalid with the message).
+Invalid = _Invalid
+show = _show
+int_range = _int
+boolean = _bool
+size = _size
+size_text = _format_size
+seconds_ms = _seconds_ms
+ms_to_seconds = _ms_to_seconds
+decimal = _decimal
+format_decimal = _format_decimal
 
 
-_CHECKS = {"network": _check_network, "swift": _check_swift}
+def schema():
+    """The kernel's sections and every package's (kernel/packages.py), in that order."""
+    try:
+        from kernel import packages
+    except ImportError:  # pragma: no cover - installed flat
+        import packages
+    return KERNEL_SECTIONS + packages.config_sections()
 
 
 # ---- loading -------------------------------------------------------------------------------
@@ -490,17 +372,20 @@ def _closest(word, candidates):
     return best
 
 
-def _home_of_key(key):
+def _home_of_key(key, schema):
     """The section whose schema has `key` as a file key, or None."""
-    for s in SCHEMA:
+    for s in schema:
         for f in s[2]:
             if f[0] == key:
                 return s[0]
     return None
 
 
-def _parse_file(text, name, kind, sections, sources):
+def _parse_file(text, name, kind, schema, sections, sources):
     """Validate one file's text into sections/sources (dicts, updated in place)."""
+    by_name = {}
+    for spec in schema:
+        by_name[spec[0]] = spec
     try:
         doc, lines = toml.loads_with_lines(text)
     except toml.TOMLError as e:
@@ -513,17 +398,17 @@ def _parse_file(text, name, kind, sections, sources):
             path = path[:-1]
         return None
 
-    own = [s for s in SCHEMA if s[1] == kind]
+    own = [s for s in schema if s[1] == kind]
     # Unknown sections and keys first, in document order, so the first error is reported.
     for top in sorted(doc, key=lambda k: line_of((k,)) or 0):
         line = line_of((top,))
         v = doc[top]
-        spec = _SECTIONS.get(top)
+        spec = by_name.get(top)
         if type(v) is not dict:
-            home = _home_of_key(top)
+            home = _home_of_key(top, schema)
             if spec is not None and spec[1] == kind:
                 raise ConfigError("%s must be a table: write [%s]" % (top, top), name, line, top)
-            if home is not None and _SECTIONS[home][1] == kind:
+            if home is not None and by_name[home][1] == kind:
                 raise ConfigError("key '%s' must be inside its section [%s]" % (top, home),
                                   name, line, top)
             raise ConfigError("unknown key '%s' outside any section" % top, name, line, top)
@@ -541,14 +426,14 @@ def _parse_file(text, name, kind, sections, sources):
             if key not in known:
                 msg = "[%s] unknown key '%s'" % (top, key)
                 guess = _closest(key, known)
-                home = _home_of_key(key)
+                home = _home_of_key(key, schema)
                 if guess:
                     msg += " (did you mean '%s'?)" % guess
                 elif home is not None:
                     msg += " (it belongs in [%s])" % home
                 raise ConfigError(msg, name, line_of((top, key)), top + "." + key)
     # Values, in schema order, defaults filled in.
-    for sname, _file, fields in own:
+    for sname, _file, fields, check in own:
         raw = doc.get(sname, {})
         sect = {}
         src = {}
@@ -569,7 +454,6 @@ def _parse_file(text, name, kind, sections, sources):
             except _Invalid as e:
                 raise ConfigError("[%s] %s: %s" % (sname, key, e.args[0]), name, line,
                                   sname + "." + key)
-        check = _CHECKS.get(sname)
         if check is not None:
             def err(key, msg, sname=sname, raw=raw):
                 return ConfigError("[%s] %s: %s" % (sname, key, msg), name,
@@ -586,10 +470,11 @@ class Config:
     cfg.source(section, key) -> "system.toml:7" or "default", cfg.files -> {file: name or
     None}."""
 
-    def __init__(self, sections, sources, files):
+    def __init__(self, sections, sources, files, schema=()):
         self.sections = sections
         self.sources = sources
         self.files = files
+        self.schema = schema
 
     def __getitem__(self, section):
         return self.sections[section]
@@ -616,21 +501,23 @@ class Config:
         return not self.__eq__(other)
 
 
-def load(system=None, banking=None, system_name=SYSTEM, banking_name=BANKING):
+def load(system=None, banking=None, system_name=SYSTEM, banking_name=BANKING, sections=None):
     """Validate system.toml and banking.toml (str or UTF-8 bytes; None = absent, defaults
-    used) and return a Config.  Raises ConfigError."""
-    sections = {}
+    used) and return a Config.  ``sections``: the schema (default: schema(), the kernel's and
+    every package's).  Raises ConfigError."""
+    spec = schema() if sections is None else tuple(sections)
+    out = {}
     sources = {}
     files = {}
     for text, name, kind in ((system, system_name, SYSTEM), (banking, banking_name, BANKING)):
-        _parse_file(text if text is not None else "", name, kind, sections, sources)
+        _parse_file(text if text is not None else "", name, kind, spec, out, sources)
         files[kind] = name if text is not None else None
-    return Config(sections, sources, files)
+    return Config(out, sources, files, spec)
 
 
-def defaults():
+def defaults(sections=None):
     """The configuration with no files at all."""
-    return load(None, None)
+    return load(None, None, sections=sections)
 
 
 def network_params(cfg):
@@ -666,8 +553,11 @@ def format_config(cfg, file=None):
             else:
                 names.append(got if got == kind else "%s from %s" % (kind, got))
         out.append("# effective configuration: " + ", ".join(names))
-    for sname in sorted(_SECTIONS):
-        spec = _SECTIONS[sname]
+    by_name = {}
+    for spec in cfg.schema:
+        by_name[spec[0]] = spec
+    for sname in sorted(by_name):
+        spec = by_name[sname]
         if file is not None and spec[1] != file:
             continue
         sect = cfg[sname]

@@ -134,7 +134,7 @@ class Console:
             return
         self._interrupted = False
         try:
-            c.check(words[1:])
+            c.check(words[1:], self.registry)
             await c.handler(self, words[1:])
         except commands.UsageError as e:
             self.errors += 1

@@ -44,20 +44,26 @@ class Devices:
             log("devices: %s: %s" % (name, e))
             return None
 
-    def status(self, name):
+    def health(self, name):
+        """(state, detail) of the disk, the entropy sources or the network card."""
         if name == "entropy":
             sources = self.entropy.sources()
-            return "up (%s)" % ", ".join(sources) if sources else "not present"
+            if sources:
+                return (commands.UP, ", ".join(sources))
+            return (commands.NOT_PRESENT, "")
         dev = getattr(self, {"network": "nic"}.get(name, name))
         if dev is not None:
-            return "up"
+            return (commands.UP, "")
         if name in self.errors:
-            return "failed: " + self.errors[name]
-        return "not present"
+            return (commands.DOWN, "failed: " + self.errors[name])
+        return (commands.NOT_PRESENT, "")
+
+    def status(self, name):
+        return commands.health_text(*self.health(name))
 
     def register(self):
-        commands.register_component("disk", lambda: self.status("disk"))
-        commands.register_component("entropy", lambda: self.status("entropy"))
+        commands.register_component("disk", lambda: self.health("disk"))
+        commands.register_component("entropy", lambda: self.health("entropy"))
         commands.register_command("devices", "devices", "PCI devices, their BARs and drivers",
                                   self.cmd_devices)
         commands.register_command("entropy", "entropy", "entropy sources and a sample",

@@ -27,14 +27,16 @@ class Network:
         info = self.net.ifconfig()
         return info[0] if info and info[0] != "0.0.0.0" else None
 
-    def status(self):
-        ip = self.address()
-        if ip is None:
-            return "waiting for DHCP" if self.params["dhcp"] else "down"
-        return "up"
+    def health(self):
+        """(state, detail): up once the interface has an address."""
+        if self.address() is not None:
+            return (commands.UP, "")
+        if self.params["dhcp"]:
+            return (commands.STARTING, "waiting for DHCP")
+        return (commands.DOWN, "")
 
     def register(self):
-        commands.register_component("network", self.status)
+        commands.register_component("network", self.health, required=True)
         commands.register_command("network", "network", "addresses, link and traffic counters",
                                   self.cmd_network)
 

@@ -1,14 +1,15 @@
 """The console's metrics and debug figures as JSON for the HTTP API (and so for qenex-cli):
 
-    GET /api/v1/metrics/cpu | memory | transactions
+    GET /api/v1/metrics/cpu | memory | a package's kind (transactions, ...)
     GET /api/v1/debug/memory
 
 `hw` provides cpu_stats(), mem_info(), memmap(), heap_usage() and heap_largest_free() (the
-kernel's hw module; a fake in tests); `registry` is kernel/commands.py's (transactions provider).
+kernel's hw module; a fake in tests); `registry` is kernel/commands.py's (the packages'
+metric kinds).
 """
+from kernel import commands
 from kernel.http import response
 
-KINDS = ("cpu", "memory", "transactions")
 REGION_TYPES = {1: "usable", 2: "reserved", 3: "acpi_reclaimable", 4: "acpi_nvs", 5: "bad"}
 
 NUMBER = {"type": "integer"}
@@ -20,8 +21,6 @@ CPU_SCHEMA = {"type": "object", "required": ["busy_us", "idle_us", "busy_percent
 MEMORY_SCHEMA = {"type": "object",
                  "required": ["heap_used_bytes", "heap_free_bytes", "heap_total_bytes"],
                  "additionalProperties": NUMBER}
-TRANSACTIONS_SCHEMA = {"type": "object", "required": ["committed", "rejected", "tps", "wal_bytes"],
-                       "additionalProperties": {"type": "number"}}
 DEBUG_SCHEMA = {"type": "object", "required": ["regions", "kernel", "heap", "paging", "dma"]}
 
 
@@ -48,17 +47,16 @@ class SystemApi:
                 "phys_total_bytes": m["phys_total"], "phys_usable_bytes": m["phys_usable"],
                 "dma_used_bytes": m["dma_used"], "dma_limit_bytes": m["dma_limit"]}
 
-    def transactions(self):
-        t = self.registry.transactions()
-        out = {"committed": t.get("committed", 0), "rejected": t.get("rejected", 0),
-               "tps": t.get("tps", 0), "wal_bytes": t.get("wal_bytes", 0)}
-        # The rest of the ledger's counters (wal_records, seals, checkpoints, ...) as well:
-        # a client can tell what reached the log from what the kernel appended on its own.
-        for k in t:
-            v = t[k]
-            if k not in out and isinstance(v, int) and not isinstance(v, bool):
-                out[k] = v
-        return out
+    def kinds(self):
+        return commands.BUILTIN_METRICS + self.registry.metric_kinds()
+
+    def figures(self, kind):
+        """A kind's figures: cpu, memory, or a package's (every number it gives)."""
+        if kind == "cpu":
+            return self.cpu()
+        if kind == "memory":
+            return self.memory()
+        return self.registry.metrics(kind)
 
     def debug_memory(self):
         m = self.hw.mem_info()
@@ -78,20 +76,26 @@ class SystemApi:
 
     def handle_metrics(self, req):
         kind = req.params["kind"]
-        if kind not in KINDS:
+        kinds = self.kinds()
+        if kind not in kinds:
             return response.json_response(response.error_body(
-                "not_found", "metrics kind must be one of: " + ", ".join(KINDS), "kind"), 404)
-        return response.json_response(getattr(self, kind)())
+                "not_found", "metrics kind must be one of: " + ", ".join(kinds), "kind"), 404)
+        return response.json_response(self.figures(kind))
 
     def handle_debug_memory(self, req):
         return response.json_response(self.debug_memory())
 
     def install(self, router):
+        """Add the routes; the packages' metric kinds must be registered by then (their
+        schemas go into the OpenAPI document)."""
+        schemas = [CPU_SCHEMA, MEMORY_SCHEMA]
+        for m in self.registry.metric_sets():
+            schemas.append(m.schema or {"type": "object",
+                                        "additionalProperties": {"type": "number"}})
         router.add("GET", "/api/v1/metrics/{kind}", self.handle_metrics, name="getMetricsKind",
                    tags=["system"],
-                   summary="CPU, memory or transaction figures (kind: cpu, memory, transactions)",
-                   responses={200: ("The figures", {"oneOf": [CPU_SCHEMA, MEMORY_SCHEMA,
-                                                              TRANSACTIONS_SCHEMA]}),
+                   summary="Figures by kind: " + ", ".join(self.kinds()),
+                   responses={200: ("The figures", {"oneOf": schemas}),
                               404: ("Unknown kind", None)})
         router.add("GET", "/api/v1/debug/memory", self.handle_debug_memory, name="getDebugMemory",
                    tags=["system"], summary="Memory map, kernel image, heap, page tables and DMA",

@@ -28,7 +28,6 @@ does tens of thousands).
 (tools/bench_pg.py). Figures are printed, never asserted.
 """
 import argparse
-import ast
 import json
 import os
 import random
@@ -361,23 +360,17 @@ def phase_text(p):
                if p["checkpoint_failures"] else ""))
 
 
-def service_stats(k):
-    """LedgerService.transactions() of the running kernel."""
-    k.repl_enter()
-    try:
-        k.py("from kernel import boot")
-        out = k.py("print('RESULT', repr(boot.LEDGER.transactions()))", timeout=60)
-    finally:
-        k.repl_exit()
-    for line in out.splitlines():
-        if line.startswith("RESULT "):
-            return ast.literal_eval(line[7:].strip())
-    raise RuntimeError("no answer from LedgerService.transactions() in the REPL: %r"
-                       % out[-500:])
+def service_stats(port):
+    """The ledger's own figures (LedgerService.transactions(): counts, checkpoint and apply
+    timings) as the transaction package registers them: GET /api/v1/metrics/transactions."""
+    d = api_json(port, "/api/v1/metrics/transactions")
+    if "committed" not in d:
+        raise RuntimeError("no ledger figures in /api/v1/metrics/transactions: %r" % (d,))
+    return d
 
 
 def measured(k, port):
-    return service_stats(k), cpu_sample(port)
+    return service_stats(port), cpu_sample(port)
 
 
 # ---- the whole run ----------------------------------------------------------------------------
@@ -449,7 +442,7 @@ def run(seconds=SECONDS, batches=BATCHES, log=print, iso=None, accounts=ACCOUNTS
         rate = clock_rate(first, last)
         log("   (host load average %.1f before these runs, %.1f after, on %d cores; the kernel's "
             "clock ran at %.3f x the host's)" % (load0, os.getloadavg()[0], os.cpu_count(), rate))
-        tx = service_stats(k)
+        tx = service_stats(port)
         if tx.get("checkpoints"):
             log("   checkpoints since boot (the service's own timings): %d, the last %.0f ms, the "
                 "longest %.0f ms, %.0f ms in all, of which building snapshots %.0f ms (the "

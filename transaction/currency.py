@@ -4,17 +4,15 @@
     parse_amount("1000.00", "USD") -> 100000      # an int count of cents
     format_amount(100000, "USD") -> "1000.00"
 
-The code table is kernel/config.py's (the one `aml_currency` is checked against), and the exact
-conversion is the json module's Decimal.to_minor_units, which never rounds: an amount with more
-significant decimals than the currency has is an error. Trailing zeros beyond them are exact
-and accepted ("1.500" USD is 150 cents), as in banking.toml.
+The ISO 4217 table is this module's (banking.toml's `aml_currency` is checked against it
+too), and the exact conversion is the json module's Decimal.to_minor_units, which never
+rounds: an amount with more significant decimals than the currency has is an error. Trailing
+zeros beyond them are exact and accepted ("1.500" USD is 150 cents), as in banking.toml.
 
 Every error is an AmountError (a ValueError) whose `code` is one of the ledger's result codes:
 currency_invalid, amount_invalid, amount_negative, amount_must_not_be_zero, amount_too_large,
 amount_too_precise. Portable: CPython on the host, MicroPython in the kernel.
 """
-from kernel import config as _config
-
 try:
     from kernel.lib import json as _json
 except ImportError:  # in the kernel, kernel/lib/json.py is the top-level json
@@ -26,11 +24,23 @@ Decimal = _json.Decimal
 # below 2**63 so that they fit a signed 64-bit integer anywhere they are stored).
 MAX_AMOUNT = (1 << 63) - 1
 
-# ISO 4217 code -> minor-unit digits, from kernel/config.py's table (a dict: one lookup).
+# ISO 4217 currency codes and their minor-unit digits (2 unless listed in _EXP0 or _EXP3).
+_CODES = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP "
+    "BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP "
+    "GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR "
+    "KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK "
+    "MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR "
+    "SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS "
+    "UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG").split()
+_EXP0 = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF".split()
+_EXP3 = "BHD IQD JOD KWD LYD OMR TND".split()
+
+# ISO 4217 code -> minor-unit digits (a dict: one lookup).
 CURRENCIES = {}
-for _code in _config._CURRENCIES:
-    CURRENCIES[_code] = _config.currency_exponent(_code)
-del _code
+for _code in _CODES:
+    CURRENCIES[_code] = 0 if _code in _EXP0 else 3 if _code in _EXP3 else 2
+del _code, _CODES, _EXP0, _EXP3
 
 _MAX_TEXT = 64   # longest amount text looked at (MAX_AMOUNT has 19 digits)
 

@@ -3,14 +3,14 @@
 Their data comes from injected providers (``Providers``; start(..., providers={...})
 overrides any of them), so the host and portable tests feed fakes:
 
-  ``components()``    [(name, status text)] (default: the console's component registry,
-                      kernel/commands.py); a text "up" or starting "up " is up; "not present"
-                      is ignored by /health unless the name is in ``required``
-  ``required``        names that must be present and up for /health (default: none)
+  ``components()``    [(name, state, detail, required)] (default: the registry,
+                      kernel/commands.py): state one of commands.STATES; /health is 503 when
+                      a component is present and not up, or required and not up
+  ``required``        more names that must be present and up for /health (default: none)
   ``heap()``          (used, free, total) bytes of the Python heap, or Nones (default: gc)
   ``uptime_us()``     microseconds since boot (default: the scheduler's uptime)
   ``tasks()``         (live tasks, max tasks) (default: the scheduler)
-  ``transactions()``  {committed, rejected, tps, wal_bytes} (default: the registry)
+  ``metric_sets()``   the registered figures (commands.Metrics: kind, figures, prometheus)
   ``version``         the kernel's version string; ``system_name``
 """
 
@@ -27,12 +27,8 @@ except ImportError:  # pragma: no cover - installed flat
     import response
 
 PROM_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-NOT_PRESENT = "not present"
-
-
-def is_up(text):
-    return text == "up" or text.startswith("up ") or text.startswith("up,") or \
-        text.startswith("up;") or text.startswith("up (")
+UP = commands.UP
+NOT_PRESENT = commands.NOT_PRESENT
 
 
 class Providers:
@@ -45,12 +41,15 @@ class Providers:
         if overrides:
             for k in overrides:
                 assert k in ("components", "required", "heap", "largest_free", "uptime_us", "tasks",
-                             "transactions", "version", "system_name", "registry"), \
+                             "metric_sets", "version", "system_name", "registry"), \
                     "unknown provider " + k
                 setattr(self, k, overrides[k])
 
     def components(self):
-        return self.registry.component_status()
+        return self.registry.component_health()
+
+    def metric_sets(self):
+        return self.registry.metric_sets()
 
     def heap(self):
         if not hasattr(_gc, "mem_alloc"):
@@ -67,8 +66,22 @@ class Providers:
         s = self.server.sched
         return (s.task_count(), s.max_tasks)
 
-    def transactions(self):
-        return self.registry.transactions()
+
+def figures(m):
+    """The numbers of a commands.Metrics set (its fields 0 when missing), or {"error": ...}
+    when its provider fails."""
+    try:
+        got = m.figures()
+    except Exception as e:
+        return {"error": commands.exc_text(e)}
+    out = {}
+    for k in m.fields:
+        out[k] = 0
+    for k in got:
+        v = got[k]
+        if isinstance(v, int) and not isinstance(v, bool):
+            out[k] = v
+    return out
 
 
 # ---- JSON schemas of the bodies (for the OpenAPI document) ---------------------------
@@ -89,7 +102,9 @@ HEALTH_SCHEMA = {
 COMPONENT_SCHEMA = {
     "type": "object",
     "required": ["status"],
-    "properties": {"status": {"type": "string"}, "up": {"type": "boolean"}},
+    "properties": {"status": {"type": "string"}, "up": {"type": "boolean"},
+                   "state": {"type": "string", "enum": list(commands.STATES)},
+                   "detail": {"type": "string"}, "required": {"type": "boolean"}},
     "additionalProperties": True,
 }
 
@@ -101,8 +116,9 @@ STATUS_SCHEMA = {
         "version": {"type": "string"},
         "uptime_seconds": {"type": "integer"},
         "components": {"type": "object", "additionalProperties": COMPONENT_SCHEMA},
-        "transactions": {"type": "object", "additionalProperties": {"type": "number"}},
     },
+    "additionalProperties": {"type": "object", "additionalProperties": {"type": "number"},
+                             "description": "a package's figures, by kind (transactions, ...)"},
 }
 
 OPENAPI_SCHEMA = {"type": "object", "description": "an OpenAPI 3.0 document"}
@@ -119,11 +135,11 @@ class Endpoints:
     def health(self, req):
         comps = {}
         down = []
-        for name, text in self.p.components():
-            comps[name] = text
-            if is_up(text):
+        for name, state, detail, required in self.p.components():
+            comps[name] = commands.health_text(state, detail)
+            if state == UP:
                 continue
-            if text == NOT_PRESENT and name not in self.p.required:
+            if state == NOT_PRESENT and not required and name not in self.p.required:
                 continue
             down.append(name)
         for name in self.p.required:
@@ -147,11 +163,12 @@ class Endpoints:
         up_us = p.uptime_us()
         ntasks, max_tasks = p.tasks()
         comps = {}
-        for name, text in p.components():
-            comps[name] = {"status": text, "up": is_up(text)}
+        for name, state, detail, required in p.components():
+            comps[name] = {"status": commands.health_text(state, detail), "up": state == UP,
+                           "state": state, "detail": detail, "required": required}
         k = comps.get("kernel")
         if k is None:
-            k = {"status": "up", "up": True}
+            k = {"status": "up", "up": True, "state": UP, "detail": "", "required": True}
             comps["kernel"] = k
         k["uptime_seconds"] = up_us // 1000000
         k["tasks"] = ntasks
@@ -174,10 +191,8 @@ class Endpoints:
                          "requests_total": srv.metrics.total_requests()}
         body = {"system": p.system_name, "version": p.version,
                 "uptime_seconds": up_us // 1000000, "components": comps}
-        try:
-            body["transactions"] = p.transactions()
-        except Exception as e:
-            body["transactions"] = {"error": str(e)}
+        for m in p.metric_sets():       # each package's figures: "transactions", ...
+            body[m.kind] = figures(m)
         return response.json_response(body)
 
     # ---- /metrics ------------------------------------------------------------
@@ -333,15 +348,12 @@ def prometheus(server, p):
     ntasks, max_tasks = p.tasks()
     out.one("qenex_scheduler_tasks", "gauge", "Live scheduler tasks.", ntasks)
     out.family("qenex_component_up", "gauge", "1 when the component reports up.")
-    for cname, text in p.components():
-        out.sample("qenex_component_up", 1 if is_up(text) else 0, (("component", cname),))
-    try:
-        tx = p.transactions()
-    except Exception:
-        tx = None
-    if tx is not None:
-        out.one("qenex_transactions_committed_total", "counter", "Ledger transactions committed.",
-                tx.get("committed", 0))
-        out.one("qenex_transactions_rejected_total", "counter", "Ledger transactions rejected.",
-                tx.get("rejected", 0))
+    for cname, state, detail, required in p.components():
+        out.sample("qenex_component_up", 1 if state == UP else 0, (("component", cname),))
+    for m in p.metric_sets():
+        fig = figures(m)
+        if "error" in fig:
+            continue
+        for key, name, typ, help_text in m.prometheus:
+            out.one(name, typ, help_text, fig.get(key, 0))
     return out.text()

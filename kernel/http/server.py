@@ -7,9 +7,10 @@
 
 ``net`` implements the stream contract of kernel/io/stream.py (the lwIP stack in the kernel,
 kernel/io/hostnet.py on the host, stream.MemNet in the portable tests). ``cfg`` is the
-kernel configuration (kernel/config.py): [network] port, [transaction] max_concurrent
-(requests in flight at once; more get 503) and timeout_ms (given to handlers as
-``req.deadline_us``). ``providers`` feeds the endpoints (kernel/http/endpoints.py). See
+kernel configuration (kernel/config.py): [network] port. The limits (DEFAULT_LIMITS) include
+max_concurrent (requests in flight at once; more get 503) and handler_timeout_ms (given to
+handlers as ``req.deadline_us``), which the kernel takes from the transaction package's
+[transaction] section. ``providers`` feeds the endpoints (kernel/http/endpoints.py). See
 kernel/http/README.md for the protocol decisions and every limit.
 """
 
@@ -34,6 +35,7 @@ DEFAULT_LIMITS = {
     "max_large_bodies": 2,       # bodies over max_body (routes with max_body=) at once (503)
     "max_connections": 32,       # open connections (503 + Retry-After beyond)
     "max_concurrent": 64,        # requests in handlers at once (503); from the config
+    "handler_timeout_ms": 30000,  # a handler's time to answer (req.deadline_us); from config
     "max_requests": 1000,        # requests on one connection, then Connection: close
     "request_timeout_ms": 10000,  # first byte of a request -> complete request (408)
     "idle_timeout_ms": 5000,     # keep-alive connection without a new request: closed
@@ -135,14 +137,13 @@ class Server:
     after start), ``metrics`` the counters, ``port`` the port listened on."""
 
     def __init__(self, sched, net, router=None, port=8080, limits=None, log=None,
-                 tx_timeout_ms=30000, wall_clock=_default_wall_clock):
+                 wall_clock=_default_wall_clock):
         self.sched = sched
         self.net = net
         self.router = router if router is not None else Router()
         self.port = port
         self.limits = limits if isinstance(limits, Limits) else Limits(limits)
         self.log = log if log is not None else _print_log
-        self.tx_timeout_us = int(tx_timeout_ms) * 1000
         self.wall_clock = wall_clock
         self.metrics = Metrics()
         self.conns = {}             # id -> (Conn, Task)
@@ -342,7 +343,7 @@ class Server:
                     req = parse_head(rx, sc.req_start, hend)
                     req.peer = conn.peer
                     req.start_us = start
-                    req.deadline_us = start + self.tx_timeout_us
+                    req.deadline_us = start + self.limits.handler_timeout_ms * 1000
                     pos = hend
                     # ---- the body
                     n = self._body_length(req)
@@ -560,25 +561,16 @@ def start(sched, net, cfg=None, providers=None, router=None, limits=None, log=No
     """Start the HTTP server; returns the running Server.
 
     ``sched``: the kernel.process.Scheduler; ``net``: a stream-contract network (see
-    kernel/io/stream.py); ``cfg``: the configuration (kernel/config.py: [network] port,
-    [transaction] max_concurrent and timeout_ms; None: defaults); ``providers``: dict of
+    kernel/io/stream.py); ``cfg``: the configuration (kernel/config.py: [network] port;
+    None: 8080); ``providers``: dict of
     overrides for the endpoints' data sources (see endpoints.Providers); ``router``: a
     Router with extra routes (the built-in endpoints are added to it); ``limits``: dict of
-    DEFAULT_LIMITS overrides; ``log(text)``: where errors go (console.log in the kernel;
-    default print); ``port``: overrides the configured port (0: any free port)."""
-    tx_timeout_ms = 30000
-    lim = {}
-    if cfg is not None:
-        if port is None:
-            port = cfg["network"]["port"]
-        lim["max_concurrent"] = cfg["transaction"]["max_concurrent"]
-        tx_timeout_ms = cfg["transaction"]["timeout_ms"]
+    DEFAULT_LIMITS overrides (the kernel passes max_concurrent and handler_timeout_ms from
+    the transaction package's configuration); ``log(text)``: where errors go (console.log
+    in the kernel; default print); ``port``: overrides the configured port (0: any free port)."""
     if port is None:
-        port = 8080
-    if limits:
-        for k in limits:
-            lim[k] = limits[k]
-    srv = Server(sched, net, router, port, Limits(lim), log, tx_timeout_ms, wall_clock)
+        port = cfg["network"]["port"] if cfg is not None else 8080
+    srv = Server(sched, net, router, port, Limits(limits), log, wall_clock)
     endpoints.install(srv, providers)
     srv.start()
     return srv

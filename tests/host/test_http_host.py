@@ -33,10 +33,10 @@ class Served:
         r.add("GET", "/t/boom", self.boom)
         r.add("GET", "/t/gate", self.wait_gate)
         r.add("GET", "/t/big", self.big)
-        cfg = {"network": {"port": 1}, "transaction": {"max_concurrent": max_concurrent,
-                                                         "timeout_ms": 30000}}
+        cfg = {"network": {"port": 1}}
+        lim = dict(limits, max_concurrent=max_concurrent, handler_timeout_ms=30000)
         self.srv = self.loop.call(lambda: server.start(
-            self.loop.sched, self.loop.net, cfg, router=r, limits=limits, port=0,
+            self.loop.sched, self.loop.net, cfg, router=r, limits=lim, port=0,
             log=self.logs.append, providers={"version": "test"}))
         self.port = self.srv.port
 

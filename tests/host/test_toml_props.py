@@ -488,6 +488,6 @@ def test_shipped_config_files_load_match_defaults_and_are_documented():
     unset = [key for key, src in cfg.sources.items() if src == "default"]
     assert unset == [("network", "gateway")]  # every other key is written out
     readme = (ROOT / "config" / "README.md").read_text()
-    for _section, _file, fields in config.SCHEMA:
+    for _section, _file, fields, _check in config.schema():
         for key, stored, _parse, _fmt, _default in fields:
             assert "`%s`" % key in readme and "`%s`" % stored in readme, key

@@ -2,8 +2,9 @@
 # runs on CPython and MicroPython). The shell runs as a real scheduler task
 # with a fake clock, fake hardware and scripted input.
 
-from kernel import commands
+from kernel import commands, config
 from kernel.commands import Registry
+from transaction import package as tx_package
 from kernel.console import Console
 from kernel.process import Scheduler
 
@@ -167,9 +168,19 @@ def test_help_lists_every_command():
         assert row[0].endswith(c.help)
 
 
+def tx_registry(figures=dict):
+    """A registry with the transaction package's figures registered as its attach() does."""
+    reg = Registry()
+    reg.register_metrics("transactions", figures, tx_package.FIELDS, "ledger figures",
+                         tx_package.FIGURES_SCHEMA, tx_package.PROMETHEUS)
+    return reg
+
+
 def test_help_for_one_command_and_errors():
     assert command_output("help metrics") == [
-        "usage: metrics cpu|memory|transactions", "  CPU, memory or ledger figures"]
+        "usage: metrics cpu|memory", "  CPU, memory or a package's figures"]
+    assert command_output("help metrics", registry=tx_registry()) == [
+        "usage: metrics cpu|memory|transactions", "  CPU, memory or a package's figures"]
     assert command_output("help nosuch") == ["error: usage: help [command]"]
     assert command_output("help a b") == ["error: usage: help [command]"]
 
@@ -182,28 +193,51 @@ def test_status_default_components():
     assert out[3] == "tasks:        1 (max 64)"
     assert out[4] == "components:"
     assert out[5:] == ["  kernel      up", "  disk        not present",
+                       "  network     not present"]
+
+
+class NoDevices:
+    disk = None
+
+
+def test_status_ledger_not_present_without_a_disk():
+    # The transaction package attached as boot.py does, on a machine without a disk.
+    from kernel import packages, process
+    reg = Registry()
+    k = packages.Kernel(process.Scheduler(FakeClock()), config.defaults(), NoDevices(),
+                        log=lambda t: None, clock_ns=lambda: 0, ticks_us=lambda: 0,
+                        registry=reg)
+    tx_package.attach(k)
+    out = command_output("status", registry=reg)
+    assert out[5:] == ["  kernel      up", "  disk        not present",
                        "  network     not present", "  ledger      not present"]
+    assert [r for r in reg.component_health() if r[0] == "ledger"] == [
+        ("ledger", "not present", "", False)]
+    assert k.http_limits == {"max_concurrent": 64, "handler_timeout_ms": 30000}
 
 
 def test_status_registered_and_failing_components():
     reg = Registry()
-    reg.register_component("disk", lambda: "virtio-blk 64.0 MiB")
+    reg.register_component("disk", lambda: ("up", "virtio-blk 64.0 MiB"))
 
     def broken():
         raise OSError("no reply")
 
     reg.register_component("watchdog", broken)
-    reg.register_component("ledger", lambda: "x" * 100)
+    reg.register_component("ledger", lambda: ("down", "x" * 100))
+    reg.register_component("odd", lambda: ("fine", ""))
     out = command_output("status", registry=reg)
     comp = out[out.index("components:") + 1:]
     assert comp[0] == "  kernel      up"
-    assert comp[1] == "  disk        virtio-blk 64.0 MiB"
+    assert comp[1] == "  disk        up (virtio-blk 64.0 MiB)"
     assert comp[2] == "  network     not present"
-    assert comp[3] == "  ledger      " + "x" * 57 + "..."
-    assert comp[4] == "  watchdog    error: OSError: no reply"
+    assert comp[3] == "  watchdog    down: error: OSError: no reply"
+    assert comp[4] == "  ledger      down: " + "x" * 51 + "..."
+    assert comp[5] == "  odd         down: error: ValueError: unknown state 'fine'"
     reg.unregister_component("disk")
     reg.unregister_component("watchdog")
     reg.unregister_component("nothing")
+    reg.unregister_component("odd")
     names = [n for n, t in reg.component_status()]
     assert names == ["kernel", "disk", "network", "ledger"]
     assert reg.component_status()[1] == ("disk", "not present")
@@ -216,32 +250,37 @@ def test_status_without_hw_or_gc():
 
 def test_component_limit():
     reg = Registry()
-    for i in range(commands.MAX_COMPONENTS - 4):
-        reg.register_component("c%d" % i, lambda: "ok")
+    for i in range(commands.MAX_COMPONENTS - len(commands.DEFAULT_COMPONENTS)):
+        reg.register_component("c%d" % i, lambda: ("up", ""))
     raised = False
     try:
-        reg.register_component("one-too-many", lambda: "ok")
+        reg.register_component("one-too-many", lambda: ("up", ""))
     except RuntimeError:
         raised = True
     assert raised
-    reg.register_component("c0", lambda: "replaced")  # replacing is fine
-    assert ("c0", "replaced") in reg.component_status()
+    reg.register_component("c0", lambda: ("up", "replaced"))  # replacing is fine
+    assert ("c0", "up (replaced)") in reg.component_status()
 
 
 def test_module_level_registry_helpers():
-    commands.register_component("test-component", lambda: "fine")
+    commands.register_component("test-component", lambda: ("starting", "fine"))
     try:
-        assert ("test-component", "fine") in commands.REGISTRY.component_status()
+        assert ("test-component", "starting: fine") in commands.REGISTRY.component_status()
     finally:
         commands.unregister_component("test-component")
     assert "test-component" not in [n for n, t in commands.REGISTRY.component_status()]
-    old = commands.REGISTRY.transactions_provider  # the ledger's, in a kernel run
-    commands.set_transactions_provider(lambda: {"committed": 3})
+    commands.REGISTRY.register_metrics("testfigures", lambda: {"n": 3, "s": "x"}, ("n",), "t")
     try:
-        assert commands.REGISTRY.transactions()["committed"] == 3
+        assert commands.REGISTRY.metrics("testfigures") == {"n": 3}
+        raised = False
+        try:
+            commands.REGISTRY.register_metrics("testfigures", dict, (), "again")
+        except ValueError:
+            raised = True
+        assert raised
     finally:
-        commands.set_transactions_provider(old)
-    assert commands.REGISTRY.transactions_provider is old
+        commands.REGISTRY.unregister_metrics("testfigures")
+    assert "testfigures" not in commands.REGISTRY.metric_kinds()
 
 
 def test_uptime():
@@ -308,30 +347,28 @@ def test_metrics_memory():
 
 
 def test_metrics_transactions_default_and_provider():
-    out = command_output("metrics transactions")
+    out = command_output("metrics transactions", registry=tx_registry())
     assert out == ["committed:    0", "rejected:     0", "tps:          0", "wal_bytes:    0"]
-    reg = Registry()
-    reg.set_transactions_provider(lambda: {"committed": 10, "rejected": 2, "tps": 5,
-                                           "wal_bytes": 4096})
+    reg = tx_registry(lambda: {"committed": 10, "rejected": 2, "tps": 5, "wal_bytes": 4096})
     out = command_output("metrics transactions", registry=reg)
     assert out == ["committed:    10", "rejected:     2", "tps:          5", "wal_bytes:    4096"]
 
 
 def test_metrics_usage_errors():
     usage = ["error: usage: metrics cpu|memory|transactions"]
-    assert command_output("metrics") == usage
-    assert command_output("metrics disk") == usage
-    assert command_output("metrics cpu extra") == usage
-    assert command_output("metrics   memory   now") == usage
+    reg = tx_registry()
+    assert command_output("metrics", registry=reg) == usage
+    assert command_output("metrics disk", registry=reg) == usage
+    assert command_output("metrics cpu extra", registry=reg) == usage
+    assert command_output("metrics   memory   now", registry=reg) == usage
+    assert command_output("metrics transactions") == ["error: usage: metrics cpu|memory"]
 
 
 def test_metrics_transactions_provider_failure_is_one_error_line():
-    reg = Registry()
-
     def broken():
         raise RuntimeError("ledger offline")
 
-    reg.set_transactions_provider(broken)
+    reg = tx_registry(broken)
     assert command_output("metrics transactions", registry=reg) == [
         "error: RuntimeError: ledger offline"]
 
@@ -590,7 +627,7 @@ def test_line_editing_reaches_commands():
 
 
 def test_tab_completion_in_console():
-    text, con = run(["upt\t\r", "metrics t\t\r"])
+    text, con = run(["upt\t\r", "metrics t\t\r"], registry=tx_registry())
     ls = lines_of(text)
     assert ls[0] == PROMPT + "uptime "
     assert ls[1].startswith("up ")
@@ -603,7 +640,9 @@ def test_complete_function():
     assert c("") == [x.name + " " for x in commands.BUILTIN]
     assert c("he") == ["help "]
     assert c("  he") == ["  help "]
-    assert c("metrics ") == ["metrics cpu ", "metrics memory ", "metrics transactions "]
+    assert c("metrics ") == ["metrics cpu ", "metrics memory "]
+    assert c("metrics ", tx_registry()) == ["metrics cpu ", "metrics memory ",
+                                            "metrics transactions "]
     assert c("metrics m") == ["metrics memory "]
     assert c("metrics cpu ") == []
     assert c("uptime ") == []

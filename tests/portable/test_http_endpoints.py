@@ -8,7 +8,7 @@ from kernel.http import server, response, endpoints
 from kernel.http.router import Router
 
 PORT = 8080
-CFG = {"network": {"port": PORT}, "transaction": {"max_concurrent": 8, "timeout_ms": 30000}}
+CFG = {"network": {"port": PORT}}
 
 
 class Env:
@@ -18,7 +18,8 @@ class Env:
         self.sched = process.Scheduler(self.clock, reporter=lambda t, e: self.logs.append(e))
         self.net = stream.MemNet(self.sched)
         self.srv = server.start(self.sched, self.net, CFG, providers=providers, router=router,
-                                log=self.logs.append, wall_clock=None)
+                                log=self.logs.append, wall_clock=None,
+                                limits={"max_concurrent": 8})
 
     def get(self, path, method=b"GET"):
         cl = self.net.connect(PORT)
@@ -33,7 +34,11 @@ class Env:
 
 
 def comps(*rows):
-    return lambda: list(rows)
+    """Component rows (name, state, detail, required) as the registry gives them."""
+    out = []
+    for r in rows:
+        out.append(tuple(r) + ("", False)[len(r) - 2:])
+    return lambda: out
 
 
 HEAP = lambda: (1000, 3000, 4000)   # noqa: E731
@@ -43,7 +48,7 @@ HEAP = lambda: (1000, 3000, 4000)   # noqa: E731
 
 def test_health_ok_when_every_present_component_is_up():
     env = Env({"components": comps(("kernel", "up"), ("disk", "up"), ("ledger", "not present"),
-                                   ("network", "up (10.0.2.15)"))})
+                                   ("network", "up", "10.0.2.15", True))})
     r = env.get(b"/health")
     assert r.status == 200
     assert r.json() == {"status": "ok", "components": {"kernel": "up", "disk": "up",
@@ -52,16 +57,16 @@ def test_health_ok_when_every_present_component_is_up():
 
 
 def test_health_503_names_the_component_that_is_not_up():
-    env = Env({"components": comps(("kernel", "up"), ("disk", "failed: no device"),
-                                   ("network", "waiting for DHCP"))})
+    env = Env({"components": comps(("kernel", "up"), ("disk", "down", "failed: no device"),
+                                   ("network", "starting", "waiting for DHCP", True))})
     r = env.get(b"/health")
     assert r.status == 503
     body = r.json()
     assert body["status"] == "unavailable"
     assert body["down"] == ["disk", "network"]
     assert body["error"] == {"code": "component_down", "field": "disk",
-                             "message": "component disk is not up: failed: no device"}
-    assert body["components"]["network"] == "waiting for DHCP"
+                             "message": "component disk is not up: down: failed: no device"}
+    assert body["components"]["network"] == "starting: waiting for DHCP"
 
 
 def test_health_required_component_must_be_present():
@@ -72,16 +77,21 @@ def test_health_required_component_must_be_present():
     body = r.json()
     assert body["down"] == ["ledger", "disk"]
     assert body["components"]["disk"] == "not present"
+    # A component registered as required (the ledger on a machine with a disk).
+    env = Env({"components": comps(("kernel", "up", "", True),
+                                   ("ledger", "not present", "", True))})
+    r = env.get(b"/health")
+    assert r.status == 503 and r.json()["down"] == ["ledger"]
 
 
 def test_health_default_uses_the_console_registry():
-    commands.register_component("httptest", lambda: "down")
+    commands.register_component("httptest", lambda: ("down", ""))
     try:
         r = Env().get(b"/health")
         assert r.status == 503 and r.json()["error"]["field"] == "httptest"
     finally:
         commands.unregister_component("httptest")
-    commands.register_component("httptest", lambda: "up")
+    commands.register_component("httptest", lambda: ("up", ""))
     try:
         r = Env().get(b"/health")
         assert r.json()["components"]["httptest"] == "up"
@@ -89,22 +99,31 @@ def test_health_default_uses_the_console_registry():
         commands.unregister_component("httptest")
 
 
-def test_is_up():
-    for t in ("up", "up (3 peers)", "up, degraded", "up; x"):
-        assert endpoints.is_up(t), t
-    for t in ("", "down", "upgrading", "not present", "failed: up", "Up"):
-        assert not endpoints.is_up(t), t
+def test_health_is_decided_by_the_state_not_the_text():
+    # The detail is free text: "up" in it makes nothing up; only the state counts.
+    env = Env({"components": comps(("kernel", "up"), ("a", "down", "up"),
+                                   ("b", "starting", "up (soon)"), ("c", "up", "degraded"))})
+    r = env.get(b"/health")
+    assert r.status == 503 and r.json()["down"] == ["a", "b"]
+    assert r.json()["components"]["c"] == "up (degraded)"
+    for state, detail, text in (("up", "", "up"), ("up", "3 peers", "up (3 peers)"),
+                                ("down", "no disk", "down: no disk"),
+                                ("not present", "", "not present")):
+        assert commands.health_text(state, detail) == text
+    assert endpoints.UP == "up"
 
 
 # ---- /status -------------------------------------------------------------------------------
 
 def test_status_lists_every_component_with_details():
+    tx = commands.Metrics("transactions", lambda: {"committed": 5, "rejected": 1, "tps": 0,
+                                                   "wal_bytes": 4096, "note": "text"},
+                          ("committed", "rejected", "tps", "wal_bytes", "pending"), "", None,
+                          ())
     env = Env({"components": comps(("kernel", "up"), ("disk", "up"), ("network", "down"),
                                    ("ledger", "not present")),
                "heap": HEAP, "largest_free": lambda: 2048, "version": "9.9.9",
-               "uptime_us": lambda: 3725000000,
-               "transactions": lambda: {"committed": 5, "rejected": 1, "tps": 0,
-                                        "wal_bytes": 4096}})
+               "uptime_us": lambda: 3725000000, "metric_sets": lambda: (tx,)})
     r = env.get(b"/status")
     assert r.status == 200
     b = r.json()
@@ -117,11 +136,13 @@ def test_status_lists_every_component_with_details():
     assert c["memory"] == {"status": "up", "up": True, "heap_used_bytes": 1000,
                            "heap_free_bytes": 3000, "heap_total_bytes": 4000,
                            "heap_largest_free_bytes": 2048}
-    assert c["network"] == {"status": "down", "up": False}
+    assert c["network"] == {"status": "down", "up": False, "state": "down", "detail": "",
+                            "required": False}
     assert c["ledger"]["up"] is False
     assert c["http"]["port"] == PORT and c["http"]["connections"] == 1
     assert c["http"]["max_concurrent"] == 8
-    assert b["transactions"]["committed"] == 5
+    assert b["transactions"] == {"committed": 5, "rejected": 1, "tps": 0, "wal_bytes": 4096,
+                                 "pending": 0}
 
 
 def test_status_without_heap_figures():
@@ -223,7 +244,13 @@ def parse_prometheus(text):
 
 
 def test_metrics_exposition_format_and_content():
-    env = Env({"heap": HEAP, "uptime_us": lambda: 12500000,
+    tx = commands.Metrics("transactions", lambda: {"committed": 7, "accounts": 3}, ("committed",),
+                          "", None, (("committed", "qenex_transactions_committed_total",
+                                      "counter", "Committed."),
+                                     ("accounts", "qenex_ledger_accounts", "gauge", "Accounts."),
+                                     ("rejected", "qenex_transactions_rejected_total",
+                                      "counter", "Rejected.")))
+    env = Env({"heap": HEAP, "uptime_us": lambda: 12500000, "metric_sets": lambda: (tx,),
                "components": comps(("kernel", "up"), ("disk", "down"))})
     env.get(b"/health")
     env.get(b"/nope")
@@ -259,6 +286,11 @@ def test_metrics_exposition_format_and_content():
     assert int(fams["qenex_http_sent_bytes_total"]["samples"][0][2]) > 300
     up = dict((s[1]["component"], s[2]) for s in fams["qenex_component_up"]["samples"])
     assert up == {"kernel": "1", "disk": "0"}
+    assert fams["qenex_transactions_committed_total"]["samples"] == [
+        ("qenex_transactions_committed_total", {}, "7")]
+    assert fams["qenex_ledger_accounts"]["type"] == "gauge"
+    assert fams["qenex_ledger_accounts"]["samples"][0][2] == "3"
+    assert fams["qenex_transactions_rejected_total"]["samples"][0][2] == "0"
     assert fams["qenex_http_connections_open"]["type"] == "gauge"
 
 
@@ -273,7 +305,7 @@ def test_prometheus_escaping_and_seconds():
 
 
 def test_metrics_with_odd_component_names_still_parse():
-    env = Env({"components": comps(("we\"ird\\name", "up"), ("new\nline", "x"))})
+    env = Env({"components": comps(("we\"ird\\name", "up"), ("new\nline", "down"))})
     fams = parse_prometheus(env.get(b"/metrics").body.decode())
     names = [s[1]["component"] for s in fams["qenex_component_up"]["samples"]]
     assert names == ["we\"ird\\name", "new\nline"]

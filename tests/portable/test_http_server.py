@@ -33,10 +33,11 @@ class Env:
         r.add("GET", "/t/query", self.query)
         r.add("GET", "/t/big", self.big)
         r.add("DELETE", "/t/nothing", self.nothing)
-        cfg = {"network": {"port": PORT},
-               "transaction": {"max_concurrent": max_concurrent, "timeout_ms": 30000}}
+        cfg = {"network": {"port": PORT}}
+        lim = {"max_concurrent": max_concurrent, "handler_timeout_ms": 30000}
+        lim.update(limits or {})
         self.srv = server.start(self.sched, self.net, cfg, providers=providers, router=r,
-                                limits=limits, log=self.logs.append, wall_clock=wall_clock)
+                                limits=lim, log=self.logs.append, wall_clock=wall_clock)
 
     def _report(self, task, exc):
         self.reports.append((task.name, process.format_exception(exc)))

@@ -1,14 +1,16 @@
-# Portable tests of the ledger service and its HTTP API (kernel/ledger.py, kernel/ledger_api.py,
-# transaction/requests.py): the real HTTP server over in-memory streams, the real WAL on an
+# Portable tests of the ledger service and its HTTP API (transaction/service.py, api.py,
+# requests.py), attached as the kernel attaches it (transaction/package.py through
+# kernel/packages.py): the real HTTP server over in-memory streams, the real WAL on an
 # in-memory disk, a fake clock. Requests, every error class, idempotency, two-phase, batches,
 # recovery after a power cut (acknowledged transfers survive), disk full, corruption reported.
 # Plain asserts: they run in the kernel too (selftest ledger).
 
-from kernel import ledger, ledger_api, process
+from kernel import commands, packages, process
 from kernel.http import response, server
 from kernel.http.router import Router
 from kernel.io import stream
-from transaction import requests
+from transaction import package, requests
+from transaction import service as ledger
 from transaction.faultdisk import FaultDisk, MemDisk
 from transaction.superblock import BLOCK
 
@@ -19,8 +21,14 @@ CFG = {"network": {"port": PORT},
 BLOCKS = 8192          # a 4 MiB disk
 
 
+class Devices:
+    def __init__(self, disk):
+        self.disk = disk
+
+
 class Env:
-    """Scheduler on a fake clock, a ledger service on `media`, the HTTP server with its routes."""
+    """Scheduler on a fake clock, the transaction package attached with its disk on `media`,
+    the HTTP server with the package's routes and limits."""
 
     def __init__(self, media=None, seed=1, cfg=CFG, heap_free=None):
         self.clock = stream.FakeClock()
@@ -29,13 +37,18 @@ class Env:
         self.sched = process.Scheduler(self.clock, reporter=self._report, max_tasks=128)
         self.media = media if media is not None else MemDisk(BLOCKS)
         self.disk = FaultDisk(self.media, seed=seed, sched=self.sched)
-        self.svc = ledger.LedgerService(self.sched, cfg, self.now_ns, self.logs.append,
-                                        heap_free=heap_free)
-        self.run(self.svc.start(self.disk))
+        self.registry = commands.Registry()
+        self.k = packages.Kernel(self.sched, cfg, Devices(self.disk), log=self.logs.append,
+                                 clock_ns=self.now_ns, ticks_us=self.clock.ticks_us,
+                                 heap_free=heap_free, registry=self.registry)
+        self.svc = package.attach(self.k)
+        for _name, start in self.k.before_prompt:
+            self.run(start())
         self.net = stream.MemNet(self.sched)
         r = Router()
-        ledger_api.LedgerApi(self.svc, self.clock.ticks_us).install(r)
-        self.srv = server.start(self.sched, self.net, CFG, router=r, log=self.logs.append)
+        self.k.install_routes(r)
+        self.srv = server.start(self.sched, self.net, CFG, router=r, log=self.logs.append,
+                                limits=self.k.http_limits)
 
     def now_ns(self):
         return 1700000000 * 10 ** 9 + self.clock.ticks_us() * 1000

@@ -1,5 +1,6 @@
 # kernel/system_api.py with a fake hw: the JSON forms of the console's figures.
 from kernel import commands, system_api
+from transaction import package as tx_package
 
 
 class FakeHw:
@@ -50,8 +51,18 @@ def test_memory():
     assert m["heap_largest_free_bytes"] == 640
 
 
+def tx_api(figures):
+    """The API with the transaction package's figures registered as its attach() does."""
+    reg = commands.Registry()
+    reg.register_metrics("transactions", figures, tx_package.FIELDS, "ledger",
+                         tx_package.FIGURES_SCHEMA, tx_package.PROMETHEUS)
+    return system_api.SystemApi(FakeHw(), reg, FakeSched())
+
+
 def test_transactions_zero_without_ledger():
-    assert api().transactions() == {"committed": 0, "rejected": 0, "tps": 0, "wal_bytes": 0}
+    assert tx_api(dict).figures("transactions") == {"committed": 0, "rejected": 0, "tps": 0,
+                                                    "wal_bytes": 0}
+    assert api().kinds() == ("cpu", "memory")
 
 
 def test_debug_memory_region_names():
@@ -67,13 +78,14 @@ def test_metrics_handler_kinds():
     bad = a.handle_metrics(Req("disk"))
     assert bad.status == 404
     assert b'"field": "kind"' in bad.body
+    assert a.handle_metrics(Req("transactions")).status == 404
+    ok = tx_api(lambda: {"committed": 2}).handle_metrics(Req("transactions"))
+    assert ok.status == 200 and b'"committed": 2' in ok.body
 
 
 def test_transactions_pass_the_ledgers_other_counters():
-    reg = commands.Registry()
-    reg.set_transactions_provider(lambda: {"committed": 3, "rejected": 1, "tps": 2,
-                                           "wal_bytes": 4096, "wal_records": 5, "seals": 1,
-                                           "at_capacity": 0, "state": "up", "flag": True})
-    t = system_api.SystemApi(FakeHw(), reg, FakeSched()).transactions()
+    t = tx_api(lambda: {"committed": 3, "rejected": 1, "tps": 2,
+                        "wal_bytes": 4096, "wal_records": 5, "seals": 1,
+                        "at_capacity": 0, "state": "up", "flag": True}).figures("transactions")
     assert t == {"committed": 3, "rejected": 1, "tps": 2, "wal_bytes": 4096,
                  "wal_records": 5, "seals": 1, "at_capacity": 0}

@@ -1,5 +1,5 @@
 """The ledger service: the state machine (transaction/engine.py) behind the write-ahead log
-(transaction/recovery.py) on the block device. Design note: kernel/LEDGER.md.
+(transaction/recovery.py) on the block device. Design note: transaction/LEDGER.md.
 
     svc = LedgerService(sched, cfg, clock_ns, log)
     await svc.start(disk)                 # recovery: checkpoint + replay; formats a blank disk
@@ -116,7 +116,7 @@ class LedgerService:
         self.verifying = False            # no checkpoint while `verify` reads the disk
         self._spare = None                # empty storage for verify's rebuilt copy (boot)
         self.ckpt_too_large = False       # the last snapshot did not fit its area
-        self.last_batch = None            # step times of the last batch request (ledger_api)
+        self.last_batch = None            # step times of the last batch (transaction/api.py)
         self.warm_ms = -1                 # time engine.warm_up took after the boot
         self._sealed_seq = 0              # log sequence after the last seal record
         self._quiet_seq = -1              # log sequence seen quiet at the last tick
@@ -599,13 +599,21 @@ class LedgerService:
         out["at_capacity"] = self.at_capacity
         return out
 
-    def status(self):
-        """The component line of `status` and /health."""
+    def health(self):
+        """(state, detail) of the "ledger" component: state starting, up or down (the
+        kernel's health states), detail the counts or the reason."""
         if self.state == "up":
             # A torn tail cut at boot stays visible: an unfinished write after a crash, or
             # damage to the last group written, which the format cannot tell apart (FORMAT.md).
             torn = self.report is not None and self.report.get("torn")
-            return "up (%d accounts, %d transfers%s)" % (
+            return ("up", "%d accounts, %d transfers%s" % (
                 len(self.ledger._acc), len(self.ledger.t_id),
-                "; torn log tail cut at boot" if torn else "")
-        return "%s: %s" % (self.state, self.reason) if self.reason else self.state
+                "; torn log tail cut at boot" if torn else ""))
+        return (self.state, self.reason)
+
+    def status(self):
+        """The health as one line: "up (3 accounts, 5 transfers)", "down: reason"."""
+        state, detail = self.health()
+        if not detail:
+            return state
+        return ("up (%s)" if state == "up" else state + ": %s") % detail

@@ -1,4 +1,4 @@
-"""The ledger's HTTP API (kernel/LEDGER.md): accounts, transfers, two-phase post/void.
+"""The ledger's HTTP API (transaction/LEDGER.md): accounts, transfers, two-phase post/void.
 
 Handlers validate the body (transaction/requests.py: 400 naming the field, nothing written),
 submit the request to the LedgerService (durable before any answer) and map the engine's
@@ -6,7 +6,7 @@ result codes to HTTP statuses. Portable: the service and the clock are given.
 """
 from kernel.http import response
 from kernel.http.request import HttpError
-from kernel import ledger as _ledger
+from transaction import service as _ledger
 from transaction import acid, engine, requests
 from transaction.currency import CURRENCIES, MAX_AMOUNT, format_amount
 

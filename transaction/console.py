@@ -1,19 +1,15 @@
-"""Console commands of the ledger: `ledger`, `ledger account ID`, `ledger verify`, and the
-figures of `metrics transactions` (kernel/commands.py's transactions provider)."""
+"""The ledger's console command: `ledger`, `ledger account ID`, `ledger verify`,
+`ledger checkpoint`, `ledger format` (attached by transaction/package.py)."""
 from kernel import commands
 from transaction import acid
 from transaction.currency import format_amount
 
 USAGE = "ledger [status | account ID | verify | checkpoint | format]"
+HELP = "the ledger: state, an account, verification"
 
 
-def register(svc, has_disk=True):
-    """The console command always; the `status`/health component and the figures only with a
-    disk (without one the ledger is "not present", like the disk)."""
-    if has_disk:
-        commands.register_component("ledger", svc.status)
-        commands.set_transactions_provider(svc.transactions)
-
+def command(svc):
+    """The handler of `ledger` for the service ``svc``."""
     async def cmd_ledger(sh, args):
         sub = args[0] if args else "status"
         if sub == "status" and len(args) <= 1:
@@ -37,9 +33,7 @@ def register(svc, has_disk=True):
             sh.println("ledger: %s" % svc.status())
         else:
             raise commands.UsageError(USAGE)
-
-    commands.register_command("ledger", USAGE, "the ledger: state, an account, verification",
-                              cmd_ledger, nargs=0, max_args=2)
+    return cmd_ledger
 
 
 def _status(sh, svc):

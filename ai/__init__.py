@@ -1,0 +1,1 @@
+"""Fraud and risk scoring (kernel/PACKAGES.md)."""

@@ -1,0 +1,1 @@
+"""Compliance: sanctions and PEP screening, AML monitoring (kernel/PACKAGES.md)."""

@@ -1,0 +1,1 @@
+"""Security: authentication, access control and the audit trail (kernel/PACKAGES.md)."""
