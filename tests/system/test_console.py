@@ -68,7 +68,7 @@ def test_debug_memory(kernel):
 def test_config_show(kernel):
     out = kernel.cmd("config show")
     assert "[kernel]" in out and "[transaction]" in out and "[swift]" in out
-    assert re.search(r'memory_limit = "256MiB"\s+# system.toml:\d+', out)
+    assert re.search(r'memory_limit = "320MiB"\s+# system.toml:\d+', out)
     assert re.search(r"max_concurrent = 64\s+# system.toml:\d+", out)
 
 
