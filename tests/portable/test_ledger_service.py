@@ -7,7 +7,7 @@
 from kernel import ledger, ledger_api, process
 from kernel.http import response, server
 from kernel.http.router import Router
-from kernel.io import stream
+from tests.portable.support import fakeclock, memnet
 from transaction import requests
 from transaction.faultdisk import FaultDisk, MemDisk
 from transaction.superblock import BLOCK
@@ -23,7 +23,7 @@ class Env:
     """Scheduler on a fake clock, a ledger service on `media`, the HTTP server with its routes."""
 
     def __init__(self, media=None, seed=1, cfg=CFG, heap_free=None):
-        self.clock = stream.FakeClock()
+        self.clock = fakeclock.FakeClock()
         self.reports = []
         self.logs = []
         self.sched = process.Scheduler(self.clock, reporter=self._report, max_tasks=128)
@@ -32,7 +32,7 @@ class Env:
         self.svc = ledger.LedgerService(self.sched, cfg, self.now_ns, self.logs.append,
                                         heap_free=heap_free)
         self.run(self.svc.start(self.disk))
-        self.net = stream.MemNet(self.sched)
+        self.net = memnet.MemNet(self.sched)
         r = Router()
         ledger_api.LedgerApi(self.svc, self.clock.ticks_us).install(r)
         self.srv = server.start(self.sched, self.net, CFG, router=r, log=self.logs.append)
