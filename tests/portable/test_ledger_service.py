@@ -9,7 +9,7 @@ from kernel.http import response, server
 from kernel.http.router import Router
 from tests.portable.support import fakeclock, memnet
 from transaction import requests
-from transaction.faultdisk import FaultDisk, MemDisk
+from tests.portable.support.faultdisk import FaultDisk, MemDisk
 from transaction.superblock import BLOCK
 
 PORT = 8080
