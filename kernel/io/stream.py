@@ -48,8 +48,8 @@ them as "this connection is gone". Implementations keep every buffer bounded.
 Implementations: kernel/io/lwip.py over the kernel's lwIP stack; test doubles, outside the
 production packages: tests/portable/support/memnet.py (``MemNet``: listen/connect in memory,
 pairs of connected ``MemConn`` with a bounded buffer per direction, injectable chunking of reads
-and delays; the portable tests, on the host and in `selftest`) and kernel/io/hostnet.py (over
-CPython sockets, for the host tests). tests/portable/support/fakeclock.py has
+and delays; the portable tests, on the host and in `selftest`) and tests/host/support/hostnet.py
+(over CPython sockets, for the host tests). tests/portable/support/fakeclock.py has
 ``FakeClock``, a scheduler clock that only moves on idle() or when told.
 """
 
