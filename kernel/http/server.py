@@ -6,11 +6,12 @@
     srv.stop()
 
 ``net`` implements the stream contract of kernel/io/stream.py (the lwIP stack in the kernel,
-kernel/io/hostnet.py on the host, stream.MemNet in the portable tests). ``cfg`` is the
-kernel configuration (kernel/config.py): [network] port. The limits (DEFAULT_LIMITS) include
-max_concurrent (requests in flight at once; more get 503) and handler_timeout_ms (given to
-handlers as ``req.deadline_us``), which the kernel takes from the transaction package's
-[transaction] section. ``providers`` feeds the endpoints (kernel/http/endpoints.py). See
+tests/host/support/hostnet.py on the host, tests/portable/support/memnet.py in the portable
+tests). ``cfg`` is the kernel configuration (kernel/config.py): [network] port. The limits
+(DEFAULT_LIMITS) include max_concurrent (requests in flight at once; more get 503) and
+handler_timeout_ms (given to handlers as ``req.deadline_us``), which the kernel takes from the
+transaction package's [transaction] section. ``providers`` feeds the endpoints
+(kernel/http/endpoints.py). See
 kernel/http/README.md for the protocol decisions and every limit.
 """
 

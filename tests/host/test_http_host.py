@@ -1,5 +1,5 @@
 # Host tests of the HTTP server on a real socket (127.0.0.1, ephemeral port) through
-# kernel/io/hostnet.py: the scheduler runs in a background thread; clients are http.client
+# tests/host/support/hostnet.py: the scheduler runs in a background thread; clients are http.client
 # and raw sockets. Everything is bounded in time and stops by itself.
 import http.client
 import json
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from kernel import process
 from kernel.http import server, response
 from kernel.http.router import Router
-from kernel.io.hostnet import HostLoop
+from tests.host.support.hostnet import HostLoop
 
 LIMITS = {"request_timeout_ms": 1000, "idle_timeout_ms": 1500, "linger_ms": 300,
           "max_body": 4096, "max_line": 1024, "max_head": 4096, "max_headers": 32,

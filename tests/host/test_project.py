@@ -1,5 +1,6 @@
 # The project's own bookkeeping, each in one place: the host packages' versions (constraints.txt),
-# the version (kernel/version.py), the on-disk and wire format versions (CHANGELOG.md).
+# the version (kernel/version.py), the on-disk and wire format versions (CHANGELOG.md); and test
+# doubles stay out of the production packages and the boot archive.
 import os
 import re
 import tomllib
@@ -94,3 +95,84 @@ def test_changelog_has_the_current_version():
     text = read("CHANGELOG.md")
     assert re.search(r"^## \[Unreleased\]$", text, re.M)
     assert re.search(r"^## \[%s\] - \d{4}-\d\d-\d\d$" % re.escape(version.VERSION), text, re.M)
+
+
+# Test doubles live under tests/, never in a production package (they would boot with the
+# kernel): the portable ones in tests/portable/support/ (archived with the portable tests, so
+# `selftest` has them), the host-only ones in tests/host/support/ (never archived).
+DOUBLES = {"FakeClock", "MemNet", "MemConn", "MemListener", "MemDisk", "FaultDisk", "PowerCut",
+           "DeviceFull", "HostNet", "HostListener", "HostConn", "HostLoop", "HostClock"}
+DOUBLE_PREFIXES = ("Fake", "Mock", "Stub")
+DOUBLE_MODULES = {"fakeclock", "memnet", "faultdisk", "hostnet"}
+
+
+def archived():
+    """(source path, archive path) of every module tools/mkarchive.py puts in the boot archive."""
+    from tools import mkarchive
+    return list(mkarchive.python_files(TOP))
+
+
+def classes_and_imports(src):
+    import ast
+    with open(src) as f:
+        tree = ast.parse(f.read(), src)
+    classes, imports = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            classes.add(node.name)
+        elif isinstance(node, ast.Import):
+            imports.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            imports.add(node.module)
+    return classes, imports
+
+
+def test_no_test_double_in_the_production_packages():
+    production = [(src, rel) for src, rel in archived() if not rel.startswith("tests/")]
+    assert any(rel == "kernel/io/stream.py" for _, rel in production)
+    assert len(production) > 30, len(production)
+    for src, rel in production:
+        name = rel[:-3].rsplit("/", 1)[-1]
+        assert name not in DOUBLE_MODULES, "%s: a test double in a production package" % rel
+        classes, imports = classes_and_imports(src)
+        for c in classes:
+            assert c not in DOUBLES and not c.startswith(DOUBLE_PREFIXES), \
+                "%s defines %s: test doubles go in tests/portable/support/" % (rel, c)
+        for m in imports:
+            assert m != "tests" and not m.startswith("tests."), \
+                "%s imports %s: production code does not depend on the tests" % (rel, m)
+
+
+def test_the_doubles_are_in_the_test_support_packages():
+    found = {}
+    for sub in ("tests/portable/support", "tests/host/support"):
+        for name in sorted(os.listdir(os.path.join(TOP, sub))):
+            if name.endswith(".py"):
+                classes, imports = classes_and_imports(os.path.join(TOP, sub, name))
+                for c in classes & DOUBLES:
+                    found[c] = "%s/%s" % (sub, name)
+                if sub == "tests/portable/support":   # they run in the kernel too
+                    for m in imports:
+                        assert m.split(".")[0] not in ("pytest", "hypothesis", "socket",
+                                                       "threading", "select"), (name, m)
+                        assert not m.startswith("tests.host"), (name, m)
+    assert set(found) == DOUBLES, sorted(DOUBLES - set(found))
+    assert found["MemNet"] == "tests/portable/support/memnet.py"
+    assert found["FaultDisk"] == "tests/portable/support/faultdisk.py"
+    assert found["HostLoop"] == "tests/host/support/hostnet.py"
+
+
+def test_the_archive_holds_the_portable_tests_and_their_support_only():
+    from kernel import testrunner
+    rels = [rel for _, rel in archived()]
+    for rel in rels:
+        assert not rel.startswith("tests/") or rel.startswith("tests/portable/"), \
+            "%s is in the boot archive: only tests/portable goes there" % rel
+    for name in ("__init__", "fakeclock", "memnet", "faultdisk"):
+        assert "tests/portable/support/%s.py" % name in rels
+    # The in-kernel runner runs the test modules, not their support.
+    tests = testrunner.discover([rel[:-3] + ".mpy" for rel in rels])
+    assert tests == sorted("tests.portable." + n[:-3]
+                           for n in os.listdir(os.path.join(TOP, "tests/portable"))
+                           if n.startswith("test_") and n.endswith(".py"))
+    assert not any(".support" in t for t in tests)

@@ -3,7 +3,7 @@
 # run in the kernel (selftest http).
 
 from kernel import process, commands
-from kernel.io import stream
+from tests.portable.support import fakeclock, memnet
 from kernel.http import server, response, endpoints
 from kernel.http.router import Router
 
@@ -13,10 +13,10 @@ CFG = {"network": {"port": PORT}}
 
 class Env:
     def __init__(self, providers=None, router=None):
-        self.clock = stream.FakeClock()
+        self.clock = fakeclock.FakeClock()
         self.logs = []
         self.sched = process.Scheduler(self.clock, reporter=lambda t, e: self.logs.append(e))
-        self.net = stream.MemNet(self.sched)
+        self.net = memnet.MemNet(self.sched)
         self.srv = server.start(self.sched, self.net, CFG, providers=providers, router=router,
                                 log=self.logs.append, wall_clock=None,
                                 limits={"max_concurrent": 8})

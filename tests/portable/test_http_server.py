@@ -1,9 +1,9 @@
 # Portable tests of the HTTP server (kernel/http/server.py) driven through the in-memory
-# streams (kernel/io/stream.py) and a fake clock: plain asserts, no pytest, no sockets; they
-# also run in the kernel (selftest http).
+# streams (tests/portable/support/memnet.py, the contract of kernel/io/stream.py) and a fake
+# clock: plain asserts, no pytest, no sockets; they also run in the kernel (selftest http).
 
 from kernel import process
-from kernel.io import stream
+from tests.portable.support import fakeclock, memnet
 from kernel.http import server, response
 from kernel.http.router import Router
 
@@ -16,11 +16,11 @@ class Env:
 
     def __init__(self, limits=None, providers=None, chunk=None, delay_ms=0, max_concurrent=4,
                  wall_clock=None, max_tasks=64):
-        self.clock = stream.FakeClock()
+        self.clock = fakeclock.FakeClock()
         self.reports = []
         self.logs = []
         self.sched = process.Scheduler(self.clock, reporter=self._report, max_tasks=max_tasks)
-        self.net = stream.MemNet(self.sched, chunk=chunk, delay_ms=delay_ms)
+        self.net = memnet.MemNet(self.sched, chunk=chunk, delay_ms=delay_ms)
         self.gate = process.Event()
         r = Router()
         r.add("GET", "/t/items/{id}", self.item)

@@ -8,10 +8,10 @@
 from kernel import commands, packages, process
 from kernel.http import response, server
 from kernel.http.router import Router
-from kernel.io import stream
+from tests.portable.support import fakeclock, memnet
+from tests.portable.support.faultdisk import FaultDisk, MemDisk
 from transaction import package, requests
 from transaction import service as ledger
-from transaction.faultdisk import FaultDisk, MemDisk
 from transaction.superblock import BLOCK
 
 PORT = 8080
@@ -31,7 +31,7 @@ class Env:
     the HTTP server with the package's routes and limits."""
 
     def __init__(self, media=None, seed=1, cfg=CFG, heap_free=None):
-        self.clock = stream.FakeClock()
+        self.clock = fakeclock.FakeClock()
         self.reports = []
         self.logs = []
         self.sched = process.Scheduler(self.clock, reporter=self._report, max_tasks=128)
@@ -44,7 +44,7 @@ class Env:
         self.svc = package.attach(self.k)
         for _name, start in self.k.before_prompt:
             self.run(start())
-        self.net = stream.MemNet(self.sched)
+        self.net = memnet.MemNet(self.sched)
         r = Router()
         self.k.install_routes(r)
         self.srv = server.start(self.sched, self.net, CFG, router=r, log=self.logs.append,

@@ -9,7 +9,7 @@ from tests.portable.test_wal import (CFG, LOG_ID, SMALL, decode_state, disk,
 from transaction import recovery
 from transaction import superblock as sbm
 from transaction import wal as walmod
-from transaction.faultdisk import Rng
+from tests.portable.support.faultdisk import Rng
 from transaction.superblock import BLOCK, CorruptionError, NotFormatted
 
 

@@ -1,14 +1,15 @@
 # Portable tests of the WAL (transaction/wal.py) and the Store's appends and checkpoints
 # (transaction/recovery.py): plain asserts, no pytest, so the same file runs under pytest on the
-# host and in the in-kernel test runner. Disks are MemDisk/FaultDisk (transaction/faultdisk.py),
-# time is a fake clock. The helpers here are shared with test_recovery*.py.
+# host and in the in-kernel test runner. Disks are MemDisk/FaultDisk
+# (tests/portable/support/faultdisk.py), time is a fake clock. The helpers here are shared with
+# test_recovery*.py.
 
 import hashlib
 
 from kernel.process import Scheduler
 from transaction import recovery
 from transaction import wal as walmod
-from transaction.faultdisk import FaultDisk, MemDisk
+from tests.portable.support.faultdisk import FaultDisk, MemDisk
 from transaction.superblock import BLOCK, CorruptionError, FormatError
 
 SEG = 8192
