@@ -65,6 +65,20 @@ void __assert_fail(const char *expr, const char *file, int line, const char *fun
     panic("assertion failed: %s at %s:%d (%s)", expr, file, line, func);
 }
 
+// sys.getsizeof (py/modsys.c is compiled with -Dmp_unary_op=qenex_sys_unary_op; it calls
+// mp_unary_op only there): a small int lives in the object word itself, and so do False and
+// True as far as their users go, so their size is that word's. Without this,
+// mp_unary_op(MP_UNARY_OP_SIZEOF, small int) fails an assert, and bool hands its value on as a
+// small int (the core's SIZEOF is incomplete: micropython/micropython#3982). Other types go to
+// the core unchanged (list, dict, deque and instances answer; the rest raise TypeError).
+#undef mp_unary_op
+mp_obj_t qenex_sys_unary_op(mp_unary_op_t op, mp_obj_t arg) {
+    if (op == MP_UNARY_OP_SIZEOF && (mp_obj_is_small_int(arg) || mp_obj_is_bool(arg))) {
+        return MP_OBJ_NEW_SMALL_INT(sizeof(mp_obj_t));
+    }
+    return mp_unary_op(op, arg);
+}
+
 void abort(void) {
     panic("abort()");
 }

@@ -41,6 +41,9 @@
 #define MICROPY_PY_SYS_STDFILES (1)
 #define MICROPY_PY_SYS_EXIT (1)
 #define MICROPY_PY_SYS_MODULES (1)
+// sys.getsizeof: py/runtime.c's small-int path knows no MP_UNARY_OP_SIZEOF and ends in an
+// assert (a kernel panic here), so the Makefile points py/modsys.c's one mp_unary_op call at
+// qenex_sys_unary_op (main.c), which answers small ints itself.
 #define MICROPY_PY_SYS_GETSIZEOF (1)
 #define MICROPY_PY_MICROPYTHON_MEM_INFO (1)
 #define MICROPY_PY_BUILTINS_HELP (1)
@@ -48,6 +51,28 @@
 #define MICROPY_PY_BUILTINS_STR_UNICODE (1)
 #define MICROPY_PY_BUILTINS_MEMORYVIEW_ITEMSIZE (1)
 #define MICROPY_PY_ALL_INPLACE_SPECIAL_METHODS (1)
+
+// Standard modules from py/ (README.md, "The runtime's standard modules"). The ROM level turns
+// most of them on already; they are named here because the kernel's code relies on them.
+// kernel/lib/collections.py and struct.py extend the built-in collections and struct.
+#define MICROPY_PY_ARRAY (1)
+#define MICROPY_PY_ARRAY_SLICE_ASSIGN (1)
+#define MICROPY_PY_COLLECTIONS (1)
+#define MICROPY_PY_COLLECTIONS_DEQUE (1)
+#define MICROPY_PY_COLLECTIONS_DEQUE_ITER (1)
+#define MICROPY_PY_COLLECTIONS_DEQUE_SUBSCR (1)
+#define MICROPY_PY_COLLECTIONS_ORDEREDDICT (1)
+#define MICROPY_PY_COLLECTIONS_NAMEDTUPLE__ASDICT (1)
+#define MICROPY_PY_IO (1)
+#define MICROPY_PY_IO_IOBASE (1)
+#define MICROPY_PY_IO_BYTESIO (1)
+#define MICROPY_PY_STRUCT (1)
+#define MICROPY_PY_SYS_STDIO_BUFFER (1)
+#define MICROPY_PY_SYS_MAXSIZE (1)
+#define MICROPY_PY_ERRNO (1)
+// weakref.ref and weakref.finalize (py/modweakref.c): costs one bit of GC table per 16-byte
+// heap block (1/128 of the heap), like the finaliser table.
+#define MICROPY_PY_WEAKREF (1)
 #define MICROPY_HW_BOARD_NAME "QEMU"
 #define MICROPY_HW_MCU_NAME "x86-64"
 
