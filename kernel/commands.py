@@ -86,6 +86,19 @@ class Metrics:
         self.schema = schema
         self.prometheus = tuple(prometheus)
 
+    def numbers(self):
+        """The figures: every field (0 when missing) and every other integer given; the
+        provider's errors pass through."""
+        out = {}
+        for k in self.fields:
+            out[k] = 0
+        got = self.figures()
+        for k in got:
+            v = got[k]
+            if isinstance(v, int) and not isinstance(v, bool):
+                out[k] = v
+        return out
+
 
 class Registry:
     """Components (health), metric kinds and extra commands. Bounded; names are plain
@@ -178,19 +191,10 @@ class Registry:
         return tuple(self._metrics)
 
     def metrics(self, kind):
-        """The figures of ``kind``: its fields (0 when missing) and every other number it
-        gives. Raises KeyError for an unknown kind; the provider's errors pass through."""
+        """The figures of ``kind`` (Metrics.numbers). Raises KeyError for an unknown kind."""
         for m in self._metrics:
             if m.kind == kind:
-                out = {}
-                for k in m.fields:
-                    out[k] = 0
-                got = m.figures()
-                for k in got:
-                    v = got[k]
-                    if isinstance(v, int) and not isinstance(v, bool) or k in m.fields:
-                        out[k] = v
-                return out
+                return m.numbers()
         raise KeyError(kind)
 
     def register_command(self, name, usage, help, handler, subcommands=None, nargs=0,

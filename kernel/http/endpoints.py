@@ -68,20 +68,11 @@ class Providers:
 
 
 def figures(m):
-    """The numbers of a commands.Metrics set (its fields 0 when missing), or {"error": ...}
-    when its provider fails."""
+    """The numbers of a commands.Metrics set, or {"error": ...} when its provider fails."""
     try:
-        got = m.figures()
+        return m.numbers()
     except Exception as e:
         return {"error": commands.exc_text(e)}
-    out = {}
-    for k in m.fields:
-        out[k] = 0
-    for k in got:
-        v = got[k]
-        if isinstance(v, int) and not isinstance(v, bool):
-            out[k] = v
-    return out
 
 
 # ---- JSON schemas of the bodies (for the OpenAPI document) ---------------------------
