@@ -123,12 +123,14 @@ def main():
                          format_config=lambda: config.format_config(cfg))
     sched.reporter = sh.report
     sched.on_interrupt = sh.interrupt
+    # The kernel's parts and the banking packages hand over commands, health components,
+    # figures and routes the same way: attach(k) (kernel/PACKAGES.md).
+    global KERNEL
+    KERNEL = packages.Kernel(sched, cfg, None, log=sh.log, clock_ns=clock_ns,
+                             ticks_us=hw.ticks_us, heap_free=heap_free)
     global DEVICES
     DEVICES = devices.Devices(hw, sched, sh.log)
-    DEVICES.register()
-    global KERNEL
-    KERNEL = packages.Kernel(sched, cfg, DEVICES, log=sh.log, clock_ns=clock_ns,
-                             ticks_us=hw.ticks_us, heap_free=heap_free)
+    DEVICES.attach(KERNEL)
     packages.attach_all(KERNEL)
     # Recovery and the like before the prompt and the API: what they report comes first.
     for name, start in KERNEL.before_prompt:
@@ -137,13 +139,13 @@ def main():
     if DEVICES.nic is not None:
         import net
         NETWORK = network.Network(sched, net, DEVICES.nic, config.network_params(cfg))
-        NETWORK.register()
+        NETWORK.attach(KERNEL)
         global HTTP
         from kernel.http import router, server as http_server
         from kernel import system_api
         routes = router.Router()
         system_api.SystemApi(hw, commands.REGISTRY, sched).install(routes)
-        KERNEL.install_routes(routes)
+        KERNEL.install_routes(routes)       # every package's
         # At most 100 connections (config): lwIP's table holds 128 (net.MAX_CONNS), the rest is
         # headroom for connections being closed; one task each fits the scheduler's MAX_TASKS.
         limits = {"max_connections": cfg["network"]["max_connections"]}
@@ -152,9 +154,9 @@ def main():
                                  limits=limits,
                                  providers={"version": VERSION,
                                             "heap": lambda: memory.heap_stats(KernelGC)})
-    commands.register_command("selftest", "selftest [PATTERN]",
-                              "run the portable test suite inside the kernel", cmd_selftest,
-                              nargs=0, max_args=1)
+    KERNEL.add_command("selftest", "selftest [PATTERN]",
+                       "run the portable test suite inside the kernel", cmd_selftest, nargs=0,
+                       max_args=1)
     hw.uart_write(("QENEX OS %s (MicroPython %d.%d.%d), heap %d MiB, booted in %d ms\r\n"
                    % ((VERSION,) + tuple(sys.implementation.version[:3]) +
                       (hw.heap_usage()[2] >> 20, hw.ticks_ms()))).encode())

@@ -61,15 +61,17 @@ class Devices:
     def status(self, name):
         return commands.health_text(*self.health(name))
 
-    def register(self):
-        commands.register_component("disk", lambda: self.health("disk"))
-        commands.register_component("entropy", lambda: self.health("entropy"))
-        commands.register_command("devices", "devices", "PCI devices, their BARs and drivers",
-                                  self.cmd_devices)
-        commands.register_command("entropy", "entropy", "entropy sources and a sample",
-                                  self.cmd_entropy)
-        commands.register_command("disk", "disk info", "the block device: size, features, I/O",
-                                  self.cmd_disk, subcommands=("info",))
+    def attach(self, k):
+        """Hand the components and commands to the kernel ``k`` (kernel/packages.Kernel), the
+        way a package does (kernel/PACKAGES.md)."""
+        k.devices = self
+        k.add_component("disk", lambda: self.health("disk"))
+        k.add_component("entropy", lambda: self.health("entropy"))
+        k.add_command("devices", "devices", "PCI devices, their BARs and drivers",
+                      self.cmd_devices)
+        k.add_command("entropy", "entropy", "entropy sources and a sample", self.cmd_entropy)
+        k.add_command("disk", "disk info", "the block device: size, features, I/O",
+                      self.cmd_disk, subcommands=("info",))
 
     async def cmd_devices(self, sh, args):
         drivers = {}

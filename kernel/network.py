@@ -35,10 +35,11 @@ class Network:
             return (commands.STARTING, "waiting for DHCP")
         return (commands.DOWN, "")
 
-    def register(self):
-        commands.register_component("network", self.health, required=True)
-        commands.register_command("network", "network", "addresses, link and traffic counters",
-                                  self.cmd_network)
+    def attach(self, k):
+        """Hand the component and the command to the kernel ``k`` (kernel/packages.Kernel)."""
+        k.add_component("network", self.health, required=True)
+        k.add_command("network", "network", "addresses, link and traffic counters",
+                      self.cmd_network)
 
     async def cmd_network(self, sh, args):
         ip, mask, gw, link, bound = self.net.ifconfig()
