@@ -178,6 +178,8 @@ class NbdFault:
         self._writes = []           # [(offset, bytes)] since the last flush, in order
         self._cached = 0            # bytes in _writes
         self._epoch = 0             # +1 at every power cut: requests of older epochs are dead
+        self._trip = None           # (span,) while a power_cut(wait=) waits for a write
+        self._tripped = False       # that write came: requests hold until the cut is done
         self._powered = True
         self._conns = {}
         self._threads = []
@@ -461,6 +463,10 @@ class NbdFault:
 
     # ---- the disk --------------------------------------------------------------------------
     def _check(self, conn):
+        # A write a waiting power_cut was after has come: nothing more may reach the disk
+        # before the cut (a flush or later write slipping in first would hide it).
+        while self._tripped and conn is not None and conn.epoch == self._epoch:
+            self._dirty.wait()
         if conn is not None and conn.epoch != self._epoch:
             raise _PowerLost()
 
@@ -514,6 +520,8 @@ class NbdFault:
                     self.stats["destaged_writes"] += 1
             self._writes.append((offset, bytes(data)))
             self._cached += n
+            if self._trip is not None and self._caught(self._trip[0]):
+                self._tripped = True
             self._dirty.notify_all()
             self.stats["writes"] += 1
             self.stats["bytes_written"] += n
@@ -540,14 +548,16 @@ class NbdFault:
 
     # ---- faults ----------------------------------------------------------------------------
     def power_cut(self, mode, seed=0, sectors=1, bits=1, flip_range=None, at=None, wait=None,
-                  wait_range=None):
+                  wait_range=None, armed=None):
         """Cut the power: drop every connection and put on the medium what `mode` says of the
         writes not yet flushed (see the module's doc). The disk stays off until power_on().
         `at` (tear): the index of the write torn among the cached ones (-1: the last, the
         one a `wait` caught); random when None. `wait` (seconds): first wait until the cache
         holds a write (with `wait_range=(start, end)`: a write touching those bytes) at most
         that long, and cut at once then, with no flush in between; report["caught"] says
-        whether it came. `sectors`, `bits`, `flip_range`: see flip.
+        whether it came; `armed` (a threading.Event) is set once the wait has begun, so a
+        caller in another thread knows that every write from then on is seen. `sectors`,
+        `bits`, `flip_range`: see flip.
         Returns a report: mode, seed, the cached writes and bytes, and per mode `applied`
         (writes), `blocks` (subset: blocks kept / written), `torn` (tear: index, offset,
         length, bytes that landed), `flipped` (flip: [(byte offset, bit)])."""
@@ -560,11 +570,17 @@ class NbdFault:
         rng = random.Random(seed)
         with self._lock:
             caught = self._caught(wait_range)
+            if wait is not None and not caught:
+                self._trip = (wait_range,)
+            if armed is not None:
+                armed.set()          # under the lock: a write from now on trips the wait
             if wait is not None:
                 deadline = time.monotonic() + wait
-                while not caught and time.monotonic() < deadline:
+                while not self._tripped and not caught and time.monotonic() < deadline:
                     self._dirty.wait(max(0.0, deadline - time.monotonic()))
-                    caught = self._caught(wait_range)
+                caught = caught or self._tripped
+            self._trip = None
+            self._tripped = False
             if mode == "tear" and at is not None:
                 if not -len(self._writes) <= at < len(self._writes):
                     raise ValueError("tear at=%r: %d writes are cached"
@@ -572,6 +588,7 @@ class NbdFault:
                 at %= len(self._writes)
             self._epoch += 1
             self._powered = False
+            self._dirty.notify_all()         # requests held by a trip see the new epoch
             self._shutdown_conns()
             writes = self._writes
             self._writes = []

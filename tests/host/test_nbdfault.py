@@ -10,7 +10,6 @@ import struct
 import subprocess
 import tempfile
 import threading
-import time
 
 import pytest
 
@@ -101,15 +100,14 @@ def test_power_cut_waits_for_an_unflushed_write(disk):
     waiting = threading.Event()
 
     def cut(**kw):
-        waiting.set()
-        out.update(srv.power_cut(**kw))
+        out.update(srv.power_cut(armed=waiting, **kw))
     t = threading.Thread(target=cut, kwargs=dict(mode="drop", wait=20))
     t.start()
-    waiting.wait(10)
-    time.sleep(0.3)                   # inside power_cut's wait by now
+    assert waiting.wait(10)           # inside power_cut's wait: no write can slip past it
     r = qio(disk, "write -P 0x34 0 512", "write -P 0x56 512 512", "flush", check=False)
     t.join(30)
-    assert out["writes"] >= 1 and r.returncode != 0      # cut at the first cached write
+    # cut at the first cached write
+    assert out["writes"] >= 1 and r.returncode != 0, (out, r.stdout, r.stderr)
     assert content(disk)[:1024] == b"\x12" * 512 + bytes(512)
     srv.power_on()
     assert srv.power_cut("keep", wait=0.05)["writes"] == 0          # nothing came: cut anyway
@@ -117,12 +115,11 @@ def test_power_cut_waits_for_an_unflushed_write(disk):
     waiting.clear()
     t = threading.Thread(target=cut, kwargs=dict(mode="tear", wait=20, wait_range=(8192, 8704)))
     t.start()
-    waiting.wait(10)
-    time.sleep(0.3)
+    assert waiting.wait(10)
     qio(disk, "write -P 0x78 0 512", "write -P 0x79 8000 1024", "write -P 0x7a 16384 512",
         check=False)
     t.join(30)
-    assert out["caught"] and out["writes"] == 2 and out["torn"]["offset"] in (0, 8000)
+    assert out["caught"] and out["writes"] == 2 and out["torn"]["offset"] in (0, 8000), out
     srv.power_on()
     qio(disk, "write -P 0x1 0 512", "write -P 0x2 1024 1024", kill=True)
     assert srv.power_cut("tear", at=-1)["torn"]["offset"] == 1024     # the last write
