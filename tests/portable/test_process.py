@@ -4,32 +4,7 @@
 from kernel import process
 from kernel.process import (Scheduler, Event, CancelledError, TaskLimitError, Timeout,
                             PRIO_LOW, PRIO_NORMAL, PRIO_HIGH, PRIO_IDLE)
-
-
-class FakeClock:
-    """Time only moves when the test (or a task) says so, or on idle() (which
-    stands for 'halt until the next 1 ms timer interrupt')."""
-
-    def __init__(self, tick_us=1000):
-        self.us = 0
-        self.tick_us = tick_us
-        self.idles = 0
-        self.on_idle = None
-
-    def ticks_us(self):
-        return self.us
-
-    def ticks_ms(self):
-        return self.us // 1000
-
-    def idle(self):
-        self.idles += 1
-        self.us += self.tick_us
-        if self.on_idle is not None:
-            self.on_idle()
-
-    def burn(self, us):
-        self.us += us
+from tests.portable.support.fakeclock import FakeClock
 
 
 class Reports:

@@ -11,6 +11,7 @@ class FakeClock:
         self.us = 0
         self.tick_us = tick_us
         self.idles = 0
+        self.on_idle = None         # called after each idle(), e.g. to deliver "interrupts"
 
     def ticks_us(self):
         return self.us
@@ -21,6 +22,8 @@ class FakeClock:
     def idle(self):
         self.idles += 1
         self.us += self.tick_us
+        if self.on_idle is not None:
+            self.on_idle()
 
     def burn(self, us):
         assert us >= 0
