@@ -55,14 +55,15 @@ class Command:
         self.max_args = nargs if max_args is None else max_args
 
     def choices(self, registry):
-        """The subcommands (`metrics` takes the registered kinds as well)."""
-        if self.name == "metrics" and registry is not None:
-            return BUILTIN_METRICS + registry.metric_kinds()
+        """The subcommands: a tuple, or ``subcommands(registry)`` when they depend on what is
+        registered (`metrics` takes the packages' kinds)."""
+        if callable(self.subcommands):
+            return self.subcommands(registry)
         return self.subcommands
 
     def usage_for(self, registry):
-        if self.name == "metrics" and registry is not None:
-            return "metrics " + "|".join(self.choices(registry))
+        if callable(self.subcommands):
+            return self.name + " " + "|".join(self.choices(registry))
         return self.usage
 
     def check(self, args, registry=None):
@@ -390,7 +391,8 @@ BUILTIN = (
     Command("status", "status", "version, uptime, memory, tasks and components", cmd_status),
     Command("uptime", "uptime", "time since boot", cmd_uptime),
     Command("metrics", "metrics cpu|memory", "CPU, memory or a package's figures",
-            cmd_metrics, subcommands=BUILTIN_METRICS),
+            cmd_metrics, subcommands=lambda reg: BUILTIN_METRICS + (
+                reg.metric_kinds() if reg is not None else ())),
     Command("debug", "debug memory", "memory map, kernel image, heap, page tables, DMA, gc",
             cmd_debug, subcommands=("memory",)),
     Command("config", "config show", "print the effective configuration",

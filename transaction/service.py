@@ -11,6 +11,7 @@ same with the same records. Portable (the block device, clock and scheduler are 
 """
 import gc
 
+from kernel import commands
 from transaction import engine, recovery, requests
 from transaction.acid import ID_MAX, REFERENCE_MAX, USER_DATA_MAX
 from transaction.requests import CREATE_ACCOUNTS, CREATE_TRANSFERS, PULSE
@@ -613,7 +614,4 @@ class LedgerService:
 
     def status(self):
         """The health as one line: "up (3 accounts, 5 transfers)", "down: reason"."""
-        state, detail = self.health()
-        if not detail:
-            return state
-        return ("up (%s)" if state == "up" else state + ": %s") % detail
+        return commands.health_text(*self.health())
