@@ -12,7 +12,7 @@ same with the same records. Portable (the block device, clock and scheduler are 
 import gc
 
 from kernel import commands
-from transaction import engine, recovery, requests
+from transaction import engine, journals, recovery, requests
 from transaction.acid import ID_MAX, REFERENCE_MAX, USER_DATA_MAX
 from transaction.requests import CREATE_ACCOUNTS, CREATE_TRANSFERS, PULSE
 
@@ -133,6 +133,60 @@ class LedgerService:
         self.snap_total_ms = 0
         self.snap_max_ms = 0
         self.apply_us = 0
+        self._journals = {}               # tag -> journals.Journal of another package
+        self._jwaiting = {}               # id(record) -> [done, error] of append_journal
+        self.events = []                  # (kind, text) -> callbacks: on_event
+
+    # ---- other packages' journals (journals.py) --------------------------------------------
+
+    def add_journal(self, journal):
+        """Keep another package's records in this log and its state in the checkpoints
+        (transaction/journals.py). Before start()."""
+        tag = journal.tag
+        assert len(tag) == 4 and tag != requests.MAGIC.encode() and tag not in self._journals
+        assert self.state == "starting" and self.store is None
+        if len(self._journals) >= journals.MAX_JOURNALS:
+            raise RuntimeError("too many journals (%d)" % journals.MAX_JOURNALS)
+        self._journals[tag] = journal
+
+    def on_event(self, callback):
+        """``callback(kind, text)`` for the service's events: ``checkpoint`` (done), ``down``
+        (the reason). The audit trail records them."""
+        self.events.append(callback)
+
+    def _event(self, kind, text):
+        for cb in self.events:
+            try:
+                cb(kind, text)
+            except Exception as e:
+                self.log("ledger: event %s: %s: %s" % (kind, type(e).__name__, e))
+
+    async def append_journal(self, record, timeout_ms=None):
+        """Log one record of a journal; returns once it is durable and applied (its journal's
+        apply has run). Raises Unavailable, Full, TooLarge, Timeout like submit."""
+        self.check_up()
+        assert bytes(record[:4]) in self._journals
+        key = id(record)
+        w = [False, None]
+        self._jwaiting[key] = w
+        if timeout_ms is None:
+            await self._append_j(record, w, key)
+        else:
+            task = self.sched.spawn(self._append_j(record, w, key), "journal-append")
+            if not await task.wait(timeout_ms):
+                self.timeouts += 1
+                raise Timeout("not committed within %d ms; it may still commit" % timeout_ms)
+        if w[1] is not None:
+            raise w[1]
+        if not w[0]:
+            raise Unavailable("the ledger is down: %s" % self.reason)
+
+    async def _append_j(self, record, w, key):
+        try:
+            await self.store.append(record)
+        except Exception as e:
+            self._jwaiting.pop(key, None)
+            w[1] = self._append_error(e)
 
     # ---- start ----------------------------------------------------------------------------
 
@@ -163,6 +217,17 @@ class LedgerService:
             return
         self.report = report
         try:
+            sections, snapshot = journals.split(snapshot) if snapshot is not None \
+                else ({}, None)
+            for tag in sections:
+                if tag not in self._journals:
+                    raise journals.JournalError("journal %r of the checkpoint is unknown" % tag)
+            for tag in self._journals:
+                self._journals[tag].restore(sections.get(tag, []))
+        except Exception as e:
+            self._down("checkpoint unusable: journals: %s: %s" % (type(e).__name__, e))
+            return
+        try:
             # Storage for the whole capacity now, on the boot's unfragmented heap (engine
             # Ledger.reserve): applying a record then never needs a growing allocation.
             cap = self.capacity
@@ -184,7 +249,7 @@ class LedgerService:
         first = report.get("first_seq", 0)
         for i in range(len(payloads)):
             try:
-                self._apply(payloads[i])
+                self._apply(payloads[i], first + i)
             except (requests.RecordError, engine.BatchError) as e:
                 self._down("corruption: log record %d: %s" % (first + i, e))
                 return
@@ -270,6 +335,7 @@ class LedgerService:
         self.reason = reason
         if not quiet:
             self.log("ledger: down: %s" % reason)
+            self._event("down", reason)
 
     # ---- requests -------------------------------------------------------------------------
 
@@ -325,36 +391,51 @@ class LedgerService:
         # A failed append gives its reserved room back; a logged record does so in _on_commit.
         try:
             await self.store.append(record)
-        except recovery.DiskFull as e:
-            self._release(w)
-            self._waiting.pop(key, None)
-            self.full += 1
-            self._ckpt_wanted = True
-            w.error = Full(str(e))
-        except recovery.RecordTooLarge as e:
-            self._release(w)
-            self._waiting.pop(key, None)
-            w.error = TooLarge(str(e))
-        except recovery.WalFailed as e:
-            self._release(w)
-            self._waiting.pop(key, None)
-            if self.state == "up":
-                self._down("the log failed: %s" % e)
-            w.error = Unavailable("the ledger is down: %s" % e)
         except Exception as e:
             self._release(w)
             self._waiting.pop(key, None)
-            w.error = Unavailable("the log failed: %s: %s" % (type(e).__name__, e))
+            w.error = self._append_error(e)
 
-    def _apply(self, record):
+    def _append_error(self, e):
+        """The exception a request gets for the store's failure ``e`` to log its record."""
+        if isinstance(e, recovery.DiskFull):
+            self.full += 1
+            self._ckpt_wanted = True
+            return Full(str(e))
+        if isinstance(e, recovery.RecordTooLarge):
+            return TooLarge(str(e))
+        if isinstance(e, recovery.WalFailed):
+            if self.state == "up":
+                self._down("the log failed: %s" % e)
+            return Unavailable("the ledger is down: %s" % e)
+        return Unavailable("the log failed: %s: %s" % (type(e).__name__, e))
+
+    def _apply(self, record, seq=0):
         if not record:
             return []          # a seal
+        j = self._journals.get(bytes(record[:4]))
+        if j is not None:
+            j.apply(seq, record)
+            return []
         op, ts, events = requests.decode(record)
         return self.ledger.apply((op, events), ts)
 
     def _on_commit(self, seq, record):
         """The WAL's callback for each durable record, in log order."""
         self._applied_seq = seq
+        jw = self._jwaiting.pop(id(record), None)
+        if jw is not None or record and bytes(record[:4]) in self._journals:
+            if self.state != "up":
+                return
+            try:
+                self._journals[bytes(record[:4])].apply(seq, record)
+            except Exception as e:
+                self._down("record %d of journal %r could not be applied (%s: %s); restart to "
+                           "recover" % (seq, bytes(record[:4]), type(e).__name__, e))
+                return
+            if jw is not None:
+                jw[0] = True
+            return
         w = self._waiting.pop(id(record), None)
         if self.state != "up":
             self._release(w)
@@ -475,6 +556,11 @@ class LedgerService:
         t0 = self.sched.uptime_us()
         # In pieces (engine.SNAPSHOT_PIECE): a fragmented heap holds no run as large as it.
         snap = self.ledger.snapshot_pieces()
+        if self._journals:
+            sections = []
+            for tag in self._journals:
+                sections.append((tag, self._journals[tag].snapshot_pieces()))
+            snap = journals.pack(sections) + snap
         n = 0
         for x in snap:
             n += len(x)
@@ -491,6 +577,8 @@ class LedgerService:
         self.ckpt_max_ms = max(self.ckpt_max_ms, ms)
         self.snap_total_ms += snap_ms
         self.snap_max_ms = max(self.snap_max_ms, snap_ms)
+        self._event("checkpoint", "checkpoint at record %d: %d bytes in %d ms"
+                    % (self._applied_seq, n, ms))
         return res
 
     # ---- verification --------------------------------------------------------------------
@@ -513,6 +601,8 @@ class LedgerService:
             seq = self._applied_seq
             await self.sched.checkpoint()
             snapshot, payloads, report = await self._read_back(seq)
+            if snapshot is not None:
+                snapshot = journals.split(snapshot)[1]
             spare = self._spare
             if spare is not None:
                 copy = engine.Ledger.restore(snapshot, into=spare) if snapshot is not None \
@@ -521,7 +611,7 @@ class LedgerService:
                 copy = engine.Ledger.restore(snapshot) if snapshot is not None \
                     else engine.Ledger(TICKS_PER_SECOND)
             for i in range(len(payloads)):
-                if payloads[i]:
+                if payloads[i] and bytes(payloads[i][:4]) not in self._journals:
                     op, ts, events = requests.decode(payloads[i])
                     copy.apply((op, events), ts)
                 payloads[i] = None
