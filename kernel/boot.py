@@ -151,7 +151,7 @@ def main():
         limits = {"max_connections": cfg["network"]["max_connections"]}
         limits.update(KERNEL.http_limits)
         HTTP = http_server.start(sched, NETWORK.stack, cfg, log=sh.log, router=routes,
-                                 limits=limits,
+                                 limits=limits, guard=KERNEL.http_guard,
                                  providers={"version": VERSION,
                                             "heap": lambda: memory.heap_stats(KernelGC)})
     KERNEL.add_command("selftest", "selftest [PATTERN]",

@@ -106,6 +106,9 @@ class Registry:
     strings."""
 
     def __init__(self):
+        # ``async guard(sh, name, args)`` -> None or the refusal to print (the security
+        # package's access control; kernel/packages.py set_console_guard). None: no checks.
+        self.guard = None
         self._order = []
         self._health = {}
         self._required = {}

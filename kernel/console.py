@@ -135,6 +135,13 @@ class Console:
         self._interrupted = False
         try:
             c.check(words[1:], self.registry)
+            guard = self.registry.guard
+            if guard is not None:
+                refused = await guard(self, c.name, words[1:])
+                if refused is not None:
+                    self.errors += 1
+                    self.println("error: " + refused)
+                    return
             await c.handler(self, words[1:])
         except commands.UsageError as e:
             self.errors += 1

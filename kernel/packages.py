@@ -56,6 +56,7 @@ class Kernel:
         self.before_prompt = []     # (name, () -> coroutine), run in order before the prompt
         self.http_limits = {}       # kernel/http/server.py limits a package's config sets
         self.services = {}          # package name -> what its attach returned (REPL, bench)
+        self.http_guard = None      # asked before and after every HTTP handler (set_http_guard)
 
     def add_command(self, name, usage, help, handler, subcommands=None, nargs=0,
                     max_args=None):
@@ -89,6 +90,19 @@ class Kernel:
         if len(self.before_prompt) >= MAX_BEFORE_PROMPT:
             raise RuntimeError("too many start-up jobs (%d)" % MAX_BEFORE_PROMPT)
         self.before_prompt.append((name, start))
+
+    def set_http_guard(self, guard):
+        """``guard`` decides who may run each HTTP request and records what they did
+        (kernel/http/server.py Server.guard: ``async before(req)`` raises HttpError to refuse,
+        ``async after(req, resp)`` returns the response to send). One guard."""
+        assert self.http_guard is None, "one HTTP guard"
+        self.http_guard = guard
+
+    def set_console_guard(self, guard):
+        """``async guard(sh, name, args)`` -> None to run the console command, or the message
+        to print instead (kernel/console.py). One guard."""
+        assert self.registry.guard is None, "one console guard"
+        self.registry.guard = guard
 
     def install_routes(self, router):
         for install in self.route_sets:

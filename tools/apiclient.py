@@ -3,13 +3,23 @@ tools/bench_ledger.py, the system tests): one keep-alive connection to 127.0.0.1
 bodies. Not for the HTTP server's own protocol tests (tests/system/test_http.py,
 tests/host/test_http_host.py): those need the raw http.client.
 
-    api = Api(port)
+    api = Api(port, key=KEY)      # KEY: the `admin api key:` line of the first boot
     status, doc = api.request("POST", "/api/v1/accounts", {"id": "A", "currency": "USD"})
     api.close()
 """
 import http.client
 import json
+import re
 import time
+
+# The line the kernel prints once, at the first boot on a blank disk (security/AUTH.md).
+KEY_LINE = re.compile(r"admin api key: (qx_[0-9a-f]{16}_[0-9a-f]{64})")
+
+
+def admin_key(console_text):
+    """The admin API key in the console's output of a first boot, or None."""
+    m = KEY_LINE.search(console_text)
+    return m.group(1) if m else None
 
 # What a request raises when no whole answer came back.
 ERRORS = (OSError, http.client.HTTPException)
@@ -21,7 +31,8 @@ class Api:
     """One keep-alive connection to the kernel (one per thread). The connection opens at the
     first request and again after an error or a `Connection: close` answer."""
 
-    def __init__(self, port, timeout=60, host="127.0.0.1"):
+    def __init__(self, port, timeout=60, host="127.0.0.1", key=None):
+        self.key = key          # an API key: sent as Authorization: Bearer KEY
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -51,6 +62,8 @@ class Api:
             if not isinstance(body, bytes):
                 data = json.dumps(body).encode()
             h["Content-Type"] = "application/json"
+        if self.key:
+            h["Authorization"] = "Bearer " + self.key
         h.update(headers or {})
         try:
             return self._exchange(method, path, data, h, marks)

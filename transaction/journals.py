@@ -64,20 +64,27 @@ def pack(sections):
     return [b"".join(head)] + body
 
 
-class _Reader:
+class Reader:
     """Reads across the boundaries of a list of bytes pieces."""
 
     def __init__(self, pieces):
         self.pieces = pieces
         self.i = 0        # piece
         self.off = 0      # offset in it
+        self.size = 0
+        for p in pieces:
+            self.size += len(p)
+        self.pos = 0
+
+    def left(self):
+        return self.size - self.pos
 
     def take(self, n, out=None):
         """n bytes: one bytes object, or appended to ``out`` as pieces (no large copy)."""
         parts = [] if out is None else out
         while n > 0:
             if self.i >= len(self.pieces):
-                raise JournalError("checkpoint ends inside its journal sections")
+                raise JournalError("a journal section ends early")
             p = self.pieces[self.i]
             k = len(p) - self.off
             if k > n:
@@ -85,6 +92,7 @@ class _Reader:
             if k > 0:
                 parts.append(p[self.off:self.off + k] if k < len(p) else p)
             self.off += k
+            self.pos += k
             n -= k
             if self.off >= len(p):
                 self.i += 1
@@ -106,7 +114,7 @@ def split(pieces):
     """({tag: [bytes, ...]}, the ledger's snapshot pieces) of a checkpoint read as pieces."""
     if not pieces or bytes(pieces[0][:4]) != MAGIC:
         return {}, pieces
-    r = _Reader(pieces)
+    r = Reader(pieces)
     try:
         _, count = struct.unpack(_HEAD, r.take(struct.calcsize(_HEAD)))
         if count > MAX_JOURNALS:

@@ -146,6 +146,10 @@ class Server:
         self.limits = limits if isinstance(limits, Limits) else Limits(limits)
         self.log = log if log is not None else _print_log
         self.wall_clock = wall_clock
+        # Asked around every handler (kernel/packages.py set_http_guard): ``await
+        # guard.before(req)`` raises HttpError to refuse it; ``await guard.after(req, resp)``
+        # returns the response to send (the audit trail: durable before the answer).
+        self.guard = None
         self.metrics = Metrics()
         self.conns = {}             # id -> (Conn, Task)
         self.in_flight = 0
@@ -479,12 +483,26 @@ class Server:
                                 None, [("Retry-After", self.limits.retry_after_s)])
             self.in_flight += 1
             try:
-                res = route.handler(req)
-                if hasattr(res, "send"):        # a coroutine (async def handler)
-                    res = await res
+                guard = self.guard
+                if guard is not None:
+                    await guard.before(req)
+                try:
+                    res = route.handler(req)
+                    if hasattr(res, "send"):        # a coroutine (async def handler)
+                        res = await res
+                    resp = _to_response(res)
+                except HttpError as e:
+                    resp = e.response()
+                except Exception as e:
+                    self.metrics.handler_errors += 1
+                    self._log_exc("%s %s -> 500" % (req.method, _target_text(req.target)), e)
+                    resp = response.error_response(500, "internal_error",
+                                                   "internal server error")
+                if guard is not None:
+                    resp = await guard.after(req, resp)
+                return resp
             finally:
                 self.in_flight -= 1
-            return _to_response(res)
         except HttpError as e:
             return e.response()
         except Exception as e:
@@ -558,7 +576,7 @@ def _print_log(text):
 
 
 def start(sched, net, cfg=None, providers=None, router=None, limits=None, log=None, port=None,
-          wall_clock=_default_wall_clock):
+          wall_clock=_default_wall_clock, guard=None):
     """Start the HTTP server; returns the running Server.
 
     ``sched``: the kernel.process.Scheduler; ``net``: a stream-contract network (see
@@ -568,10 +586,12 @@ def start(sched, net, cfg=None, providers=None, router=None, limits=None, log=No
     Router with extra routes (the built-in endpoints are added to it); ``limits``: dict of
     DEFAULT_LIMITS overrides (the kernel passes max_concurrent and handler_timeout_ms from
     the transaction package's configuration); ``log(text)``: where errors go (console.log
-    in the kernel; default print); ``port``: overrides the configured port (0: any free port)."""
+    in the kernel; default print); ``port``: overrides the configured port (0: any free port);
+    ``guard``: who may run what (Server.guard; the security package's)."""
     if port is None:
         port = cfg["network"]["port"] if cfg is not None else 8080
     srv = Server(sched, net, router, port, Limits(limits), log, wall_clock)
+    srv.guard = guard
     endpoints.install(srv, providers)
     srv.start()
     return srv

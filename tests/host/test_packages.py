@@ -63,7 +63,8 @@ def test_each_config_section_has_one_owner():
                                                                       name)
             owners[sect[0]] = name
     assert owners == {"kernel": "kernel", "network": "kernel", "transaction": "transaction",
-                      "security": "security", "compliance": "compliance", "swift": "protocols",
+                      "security": "security", "access_windows": "security",
+                      "compliance": "compliance", "swift": "protocols",
                       "ai": "ai"}
     shipped = set()
     for f in ("system.toml", "banking.toml"):
@@ -86,6 +87,7 @@ class Clock:
 
 class NoDisk:
     disk = None
+    entropy = None
 
 
 def test_attach_all_wires_what_the_packages_hand_over():
@@ -94,12 +96,15 @@ def test_attach_all_wires_what_the_packages_hand_over():
                         log=lambda t: None, clock_ns=lambda: 0, ticks_us=lambda: 0,
                         registry=reg)
     packages.attach_all(k)
-    assert set(k.services) == {"transaction"}        # the others have no service yet
-    assert [n for n, s in k.before_prompt] == ["ledger-recovery"]
-    assert len(k.route_sets) == 1
-    assert reg.metric_kinds() == ("transactions",)
-    assert "ledger" in [c.name for c in reg.extra_commands]
+    assert set(k.services) == {"transaction", "security"}   # the others have none yet
+    assert [n for n, s in k.before_prompt] == ["ledger-recovery", "security"]
+    assert len(k.route_sets) == 2
+    assert reg.metric_kinds() == ("transactions", "security")
+    names = [c.name for c in reg.extra_commands]
+    assert "ledger" in names and "login" in names and "audit" in names
     assert ("ledger", "not present", "", False) in reg.component_health()
+    assert ("security", "not present", "", False) in reg.component_health()
+    assert k.http_guard is not None and reg.guard is not None
     limit = 0
     try:
         for i in range(packages.MAX_ROUTE_SETS + 1):
@@ -107,4 +112,4 @@ def test_attach_all_wires_what_the_packages_hand_over():
             limit += 1
     except RuntimeError:
         pass
-    assert limit == packages.MAX_ROUTE_SETS - 1
+    assert limit == packages.MAX_ROUTE_SETS - 2

@@ -105,7 +105,11 @@ def test_defaults():
                         "max_transfers": 200000},
         "network": {"address": "dhcp", "gateway": None, "port": 8080, "max_connections": 100},
         "security": {"password_min_length": 12, "session_timeout_seconds": 900,
-                     "max_failed_logins": 5, "audit_log": True},
+                     "max_failed_logins": 5, "lockout_seconds": 900, "audit_log": True,
+                     "audit_capacity": 200000, "key_hash_iterations": 100000,
+                     "rate_limit": 5000, "mfa_for_privileged": True, "admin_key_hash": None},
+        "access_windows": {"admin": None, "operator": None, "auditor": None,
+                           "compliance_officer": None, "service": None},
         "swift": {"enabled": False, "bic": None},
         "compliance": {"sanctions_screening": True, "aml_currency": "USD",
                        "aml_threshold_minor": 1000000},
@@ -126,7 +130,10 @@ def test_complete_files():
     assert cfg["network"] == {"address": "10.0.2.15/24", "gateway": "10.0.2.2", "port": 9000,
                               "max_connections": 100}
     assert cfg["security"] == {"password_min_length": 16, "session_timeout_seconds": 600,
-                               "max_failed_logins": 3, "audit_log": True}
+                               "max_failed_logins": 3, "lockout_seconds": 900,
+                               "audit_log": True, "audit_capacity": 200000,
+                               "key_hash_iterations": 100000, "rate_limit": 5000,
+                               "mfa_for_privileged": True, "admin_key_hash": None}
     assert cfg["swift"] == {"enabled": True, "bic": "DEUTDEFF500"}
     assert cfg["compliance"] == {"sanctions_screening": False, "aml_currency": "EUR",
                                  "aml_threshold_minor": 1500050}
@@ -435,16 +442,25 @@ def test_parse_ipv4_and_cidr():
 
 def test_security():
     v = banking("[security]\npassword_min_length = 8\nsession_timeout_seconds = 60\n"
-                "max_failed_logins = 100\naudit_log = false\n")["security"]
+                "max_failed_logins = 100\naudit_log = true\nlockout_seconds = 30\n"
+                "audit_capacity = 5000\nkey_hash_iterations = 20000\nrate_limit = 10\n"
+                "mfa_for_privileged = false\n"
+                'admin_key_hash = "0123456789abcdef$20000$00ff$' + "ab" * 32 + '"\n'
+                )["security"]
     assert v == {"password_min_length": 8, "session_timeout_seconds": 60,
-                 "max_failed_logins": 100, "audit_log": False}
+                 "max_failed_logins": 100, "audit_log": True, "lockout_seconds": 30,
+                 "audit_capacity": 5000, "key_hash_iterations": 20000, "rate_limit": 10,
+                 "mfa_for_privileged": False,
+                 "admin_key_hash": "0123456789abcdef$20000$00ff$" + "ab" * 32}
+    bank_bad("security", "audit_log = false", "the audit trail cannot be turned off")
+    bank_bad("security", 'admin_key_hash = "abc"', "expected KEYID$ITERATIONS$SALT$HASH")
+    bank_bad("security", "audit_capacity = 10", "between 1000 and 10000000")
     bank_bad("security", "password_min_length = 7", "between 8 and 128, got 7")
     bank_bad("security", "password_min_length = 129", "got 129")
     bank_bad("security", "session_timeout_seconds = 59", "between 60 and 86400")
     bank_bad("security", "session_timeout_seconds = 900.0", "expected an integer")
     bank_bad("security", "max_failed_logins = 0", "between 1 and 100")
-    bank_bad("security", 'audit_log = "yes"', 'expected true or false, got "yes"')
-    bank_bad("security", "audit_log = 1", "expected true or false, got 1")
+    bank_bad("security", "mfa_for_privileged = 1", "expected true or false, got 1")
 
 
 # ---- [swift] ---------------------------------------------------------------------------------
@@ -569,8 +585,8 @@ def test_format_config_defaults():
     assert lines[0] == "# effective configuration: system.toml not loaded (defaults), " \
                        "banking.toml not loaded (defaults)"
     headers = [ln for ln in lines if ln.startswith("[")]
-    assert headers == ["[ai]", "[compliance]", "[kernel]", "[network]", "[security]",
-                       "[swift]", "[transaction]"]
+    assert headers == ["[access_windows]", "[ai]", "[compliance]", "[kernel]", "[network]",
+                       "[security]", "[swift]", "[transaction]"]
     assert 'memory_limit = "320MiB"  # default' in lines
     assert 'fraud_threshold = "0.85"  # default' in lines
     assert "# bic is not set  # default" in lines

@@ -10,11 +10,15 @@ import pexpect
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, REPO)
 from tools import qemu  # noqa: E402
+from tools.apiclient import Api, admin_key  # noqa: E402
 
 PROMPT = "qenex> "
 MAX_LOG_LINES = 20   # kernel log lines a command's echo may follow (cmd)
 ISO = os.path.join(REPO, "build", "qenex.iso")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# disk image (or NBD socket) -> the admin API key its first boot printed: later boots of the
+# same disk in this test run use it (the kernel prints it only once).
+KEYS = {}
 
 
 def free_port():
@@ -30,9 +34,16 @@ def free_port():
 class Kernel:
     """One QEMU process; `cmd` types a console command and returns its output."""
 
-    def __init__(self, iso=ISO, extra=(), timeout=60, disk=None, http_port=None, nbd=None):
+    def __init__(self, iso=ISO, extra=(), timeout=60, disk=None, http_port=None, nbd=None,
+                 login=True):
         assert os.path.exists(iso), "%s is missing: run make iso" % iso
         self.http_port = http_port
+        self.disk_id = disk or nbd
+        self.api_key = KEYS.get(self.disk_id) if self.disk_id else None
+        # At the first prompt, log the console in with the admin key (a disk's console needs
+        # a login for all but a few commands; without a disk it is a maintenance console).
+        self.login = login
+        self.logged_in = False
         cmd = qemu.command(iso, extra, disk=disk, http_port=http_port, nbd=nbd)
         self.started = time.monotonic()
         self.log = io.StringIO()
@@ -43,9 +54,28 @@ class Kernel:
 
     def wait_prompt(self, timeout=60):
         self.p.expect_exact(PROMPT, timeout=timeout)
+        before = self.p.before
         if self.prompt_seconds is None:
             self.prompt_seconds = time.monotonic() - self.started
-        return self.p.before
+            self.take_key()
+            if self.login and self.api_key and not self.logged_in:
+                self.logged_in = True
+                out = self.cmd("login " + self.api_key)
+                assert "logged in as" in out or "maintenance" in out, out
+        return before
+
+    def take_key(self):
+        """The admin key, if this boot printed one (a first boot on a blank disk)."""
+        key = admin_key(self.output())
+        if key is not None:
+            self.api_key = key
+            if self.disk_id:
+                KEYS[self.disk_id] = key
+        return self.api_key
+
+    def api(self, timeout=60, key=None):
+        """An apiclient.Api to this kernel's HTTP port with the admin key (or ``key``)."""
+        return Api(self.http_port, timeout=timeout, key=key or self.api_key)
 
     def expect(self, pattern, timeout=30):
         self.p.expect(pattern, timeout=timeout)

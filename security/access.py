@@ -1,0 +1,151 @@
+"""Who may do what: the roles, their permissions, and the permission of every HTTP route and
+console command, in one place (security/ACCESS.md). Portable.
+
+A route or command that is not in the tables is refused to everyone (tests/host check that
+every registered one is listed). ``OPEN`` needs no credential. A permission in ``PRIVILEGED``
+also needs a second factor (TOTP/HOTP code or a WebAuthn session: security/auth.py).
+"""
+OPEN = "open"
+
+PERMISSIONS = (
+    ("system.read", "the kernel's status, metrics and configuration"),
+    ("system.admin", "the kernel itself: REPL, debug, reboot, halt, self-test, ledger format "
+                     "and checkpoints"),
+    ("ledger.read", "accounts, balances and transfers"),
+    ("ledger.write", "create accounts, move money, post and void pending transfers"),
+    ("audit.read", "the audit trail, its signed tree heads and proofs"),
+    ("auth.self", "one's own identity, credentials and second factors"),
+    ("auth.admin", "principals, roles and credentials of others"),
+)
+PERMISSION_NAMES = tuple(p[0] for p in PERMISSIONS)
+PRIVILEGED = ("auth.admin",)
+
+ROLES = ("admin", "operator", "auditor", "compliance_officer", "service")
+ROLE_PERMISSIONS = {
+    "admin": PERMISSION_NAMES,
+    # A teller: moves money, reads what it moved.
+    "operator": ("ledger.read", "ledger.write", "auth.self"),
+    # Read-only, with the audit trail and the system's figures.
+    "auditor": ("system.read", "ledger.read", "audit.read", "auth.self"),
+    # Reads the ledger and the audit trail (screening and reports come with compliance/).
+    "compliance_officer": ("ledger.read", "audit.read", "auth.self"),
+    # A machine client (core banking, a payment gateway): no console, no second factor.
+    "service": ("ledger.read", "ledger.write", "auth.self"),
+}
+
+# (method, path pattern) -> permission. HEAD is served by GET (router.py).
+ROUTES = {
+    ("GET", "/health"): OPEN,
+    ("GET", "/api/v1/openapi.json"): OPEN,
+    ("GET", "/status"): "system.read",
+    ("GET", "/metrics"): "system.read",
+    ("GET", "/api/v1/metrics/{kind}"): "system.read",
+    ("GET", "/api/v1/debug/memory"): "system.admin",
+    ("POST", "/api/v1/accounts"): "ledger.write",
+    ("GET", "/api/v1/accounts/{id}"): "ledger.read",
+    ("GET", "/api/v1/accounts/{id}/transfers"): "ledger.read",
+    ("POST", "/api/v1/transaction"): "ledger.write",
+    ("POST", "/api/v1/transactions"): "ledger.write",
+    ("GET", "/api/v1/transactions/{id}"): "ledger.read",
+    ("POST", "/api/v1/transactions/{id}/post"): "ledger.write",
+    ("POST", "/api/v1/transactions/{id}/void"): "ledger.write",
+    # security/api.py
+    ("GET", "/api/v1/auth/whoami"): "auth.self",
+    ("GET", "/api/v1/auth/permissions"): OPEN,
+    ("POST", "/api/v1/auth/keys"): "auth.self",
+    ("GET", "/api/v1/auth/keys"): "auth.self",
+    ("DELETE", "/api/v1/auth/keys/{key_id}"): "auth.self",
+    ("POST", "/api/v1/auth/mfa/totp"): "auth.self",
+    ("POST", "/api/v1/auth/mfa/totp/confirm"): "auth.self",
+    ("POST", "/api/v1/auth/webauthn/register/begin"): "auth.self",
+    ("POST", "/api/v1/auth/webauthn/register"): "auth.self",
+    ("POST", "/api/v1/auth/webauthn/assert/begin"): "auth.self",
+    ("POST", "/api/v1/auth/webauthn/assert"): "auth.self",
+    ("GET", "/api/v1/auth/principals"): "auth.admin",
+    ("POST", "/api/v1/auth/principals"): "auth.admin",
+    ("GET", "/api/v1/auth/principals/{id}"): "auth.admin",
+    ("PATCH", "/api/v1/auth/principals/{id}"): "auth.admin",
+    ("POST", "/api/v1/auth/principals/{id}/keys"): "auth.admin",
+    ("POST", "/api/v1/auth/principals/{id}/unlock"): "auth.admin",
+    ("GET", "/api/v1/audit/key"): "audit.read",
+    ("GET", "/api/v1/audit/sth"): "audit.read",
+    ("GET", "/api/v1/audit/entries"): "audit.read",
+    ("GET", "/api/v1/audit/proof/inclusion"): "audit.read",
+    ("GET", "/api/v1/audit/proof/consistency"): "audit.read",
+}
+
+# Console: "command" or "command subcommand" -> permission; the longer form wins.
+COMMANDS = {
+    "help": OPEN,
+    "login": OPEN,
+    "logout": OPEN,
+    "whoami": OPEN,
+    "uptime": OPEN,
+    "status": "system.read",
+    "metrics": "system.read",
+    "tasks": "system.read",
+    "config": "system.read",
+    "devices": "system.read",
+    "entropy": "system.read",
+    "disk": "system.read",
+    "network": "system.read",
+    "debug": "system.admin",
+    "python": "system.admin",
+    "reboot": "system.admin",
+    "halt": "system.admin",
+    "selftest": "system.admin",
+    "ledger": "ledger.read",
+    "ledger account": "ledger.read",
+    "ledger verify": "ledger.read",
+    "ledger checkpoint": "system.admin",
+    "ledger format": "system.admin",
+    "audit": "audit.read",
+    "audit verify": "audit.read",
+    "users": "auth.admin",
+}
+
+
+def role_allows(role, permission):
+    """True if ``role`` holds ``permission`` (OPEN: everyone, even without a role)."""
+    if permission == OPEN:
+        return True
+    return permission in ROLE_PERMISSIONS.get(role, ())
+
+
+def route_permission(method, pattern):
+    """The permission of a route, or None when it is not in the table (refused)."""
+    if method == "HEAD":
+        method = "GET"
+    return ROUTES.get((method, pattern))
+
+
+def command_permission(name, args):
+    """The permission of a console command line (its name and arguments), or None."""
+    if args:
+        p = COMMANDS.get(name + " " + args[0])
+        if p is not None:
+            return p
+    return COMMANDS.get(name)
+
+
+def changes_state(method):
+    """Requests the audit trail records: every one that may change state."""
+    return method not in ("GET", "HEAD", "OPTIONS")
+
+
+def table():
+    """The whole table as JSON for GET /api/v1/auth/permissions and the OpenAPI document."""
+    routes = []
+    for (method, pattern) in sorted(ROUTES):
+        routes.append({"method": method, "path": pattern,
+                       "permission": ROUTES[(method, pattern)]})
+    cmds = []
+    for name in sorted(COMMANDS):
+        cmds.append({"command": name, "permission": COMMANDS[name]})
+    roles = {}
+    for r in ROLES:
+        roles[r] = list(ROLE_PERMISSIONS[r])
+    perms = []
+    for name, text in PERMISSIONS:
+        perms.append({"name": name, "description": text, "privileged": name in PRIVILEGED})
+    return {"roles": roles, "permissions": perms, "routes": routes, "commands": cmds}
