@@ -17,6 +17,9 @@ TAG = b"QXA1"
 MAX_ENTRY = 2048           # bytes of one entry's JSON
 PAGE = 1000                # entries one GET returns at most
 KINDS = ("request", "auth_failure", "console", "system")
+# Heap one entry may take at most in memory: its leaf (~250-400 bytes of JSON) in a bytes
+# object, the list slot and the two tree hashes (merkle.py).
+ENTRY_BYTES = 512
 
 
 class Full(Exception):

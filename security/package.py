@@ -46,7 +46,7 @@ SECTIONS = (
         ("max_failed_logins", "max_failed_logins", config.int_range(1, 100), None, 5),
         ("lockout_seconds", "lockout_seconds", config.int_range(1, 86400), None, 900),
         ("audit_log", "audit_log", _always_on, None, True),
-        ("audit_capacity", "audit_capacity", config.int_range(1000, 10000000), None, 200000),
+        ("audit_capacity", "audit_capacity", config.int_range(1000, 10000000), None, 100000),
         ("key_hash_iterations", "key_hash_iterations", config.int_range(1000, 10000000), None,
          100000),
         ("rate_limit", "rate_limit", config.int_range(1, 1000000), None, 5000),

@@ -92,6 +92,8 @@ class SecurityService:
         self.sth = None                       # the last signed tree head handed out
         ledger.add_journal(self.principals)
         ledger.add_journal(self.audit)
+        # The entries' bytes grow with the trail: keep their room out of the ledger's.
+        ledger.reserve_heap(sc["audit_capacity"] * audit.ENTRY_BYTES)
 
     # ---- start ---------------------------------------------------------------------------
 
@@ -108,7 +110,7 @@ class SecurityService:
         try:
             if self.principals.audit_private is None:
                 await self._log("audit_key", {"private": await self._p256_private()})
-            if not self.principals.principals:
+            if not self._admin_keys():
                 await self._first_admin()
             self.state = "up"
             self.ledger.on_event(self._ledger_event)
@@ -122,11 +124,22 @@ class SecurityService:
             self.reason = "start failed: %s: %s" % (type(e).__name__, e)
             self.log("security: down: " + self.reason)
 
+    def _admin_keys(self):
+        """Keys of admin principals (none on a blank disk, or after a crash in between the
+        first admin's records)."""
+        n = 0
+        for k in self.principals.keys.values():
+            p = self.principals.principals.get(k.principal)
+            if p is not None and p.role == "admin" and not p.disabled:
+                n += 1
+        return n
+
     async def _first_admin(self):
         sc = self.cfg["security"]
         configured = sc.get("admin_key_hash") or ""
-        await self._log("principal", {"id": "admin", "name": "first administrator",
-                                      "role": "admin", "ts": self.clock_ns()})
+        if "admin" not in self.principals.principals:
+            await self._log("principal", {"id": "admin", "name": "first administrator",
+                                          "role": "admin", "ts": self.clock_ns()})
         if configured:
             kid, iterations, salt, hsh = parse_key_hash(configured)
             await self._log("key", {"id": kid, "principal": "admin", "salt": salt, "hash": hsh,
@@ -134,9 +147,9 @@ class SecurityService:
                                     "expires": 0, "scopes": None})
             self.log("security: first boot: admin key %s from banking.toml" % kid)
             return
-        key = await self.issue_key("admin")
-        # The one time the key is shown: the operator copies it (README, "First boot").
-        self.log("admin api key: %s" % key)
+        # Shown before it is durable: a crash in between leaves no admin key, and the next
+        # boot makes and shows another; never a durable key no one saw.
+        key = await self.issue_key("admin", show=True)
 
     async def _p256_private(self):
         while True:
@@ -164,12 +177,16 @@ class SecurityService:
 
     # ---- credentials ---------------------------------------------------------------------
 
-    async def issue_key(self, pid, scopes=None, expires=0):
-        """A new API key for principal ``pid``: logged as its hash, returned once."""
+    async def issue_key(self, pid, scopes=None, expires=0, show=False):
+        """A new API key for principal ``pid``: logged as its hash, returned once (``show``:
+        printed on the console as "admin api key: ..." first: the first boot's)."""
         kid = _hex(await self.entropy.read(8))
         secret = _hex(await self.entropy.read(32))
         salt = await self.entropy.read(16)
         h = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, self.iterations)
+        if show:
+            # The one time the key is shown: the operator copies it (README, "First boot").
+            self.log("admin api key: %s%s%s" % (KEY_PREFIX, kid, "_" + secret))
         await self._log("key", {"id": kid, "principal": pid, "salt": _hex(salt), "hash": _hex(h),
                                 "iterations": self.iterations, "ts": self.clock_ns(),
                                 "expires": expires, "scopes": scopes})

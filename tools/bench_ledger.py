@@ -63,11 +63,14 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(len(values) * p / 100.0))]
 
 
+KEY = [None]     # the admin API key of the benchmark kernel's first boot (run)
+
+
 class Client:
-    """One persistent HTTP/1.1 connection to the kernel."""
+    """One persistent HTTP/1.1 connection to the kernel, with the admin key."""
 
     def __init__(self, port, timeout=120):
-        self.c = apiclient.Api(port, timeout=timeout)
+        self.c = apiclient.Api(port, timeout=timeout, key=KEY[0])
 
     def call(self, method, path, body=None):
         """(status, body bytes, seconds, (sent, first byte) seconds from the start)."""
@@ -392,6 +395,7 @@ def run(seconds=SECONDS, batches=BATCHES, log=print, iso=None, accounts=ACCOUNTS
             kw["iso"] = iso
         k = Kernel(**kw)
         k.wait_prompt(timeout=120)
+        KEY[0] = k.api_key
         wait_health(port)
         setup = {}
         setup["accounts_s"], setup["accounts_retries"] = create_accounts(port, accounts)

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """qenex-cli: the kernel's console figures from the host, over the HTTP API.
 
-    qenex-cli [--url URL] [--json] [--timeout S] status
-    qenex-cli [--url URL] [--json] metrics cpu|memory|transactions
-    qenex-cli [--url URL] [--json] debug memory
+    qenex-cli [--url URL] [--key KEY] [--json] [--timeout S] status
+    qenex-cli [--url URL] [--key KEY] [--json] metrics cpu|memory|transactions|security
+    qenex-cli [--url URL] [--key KEY] [--json] debug memory
+    qenex-cli hash-key            # a new admin key and its banking.toml admin_key_hash
+
+The key (an API key of a role with system.read; debug needs system.admin) comes from --key or
+the environment variable QENEX_API_KEY.
 
 Tables for people, --json for scripts. Exit codes: 0 ok, 2 usage, 3 the kernel cannot be
 reached, 4 the kernel answered with an error, 5 the answer is not what the API promises,
@@ -11,6 +15,7 @@ reached, 4 the kernel answered with an error, 5 the answer is not what the API p
 """
 import argparse
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -25,9 +30,12 @@ class CliError(Exception):
         self.code = code
 
 
-def fetch(url, path, timeout):
+def fetch(url, path, timeout, key=None):
+    req = urllib.request.Request(url.rstrip("/") + path)
+    if key:
+        req.add_header("Authorization", "Bearer " + key)
     try:
-        with urllib.request.urlopen(url.rstrip("/") + path, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             body = r.read()
             status = r.status
     except urllib.error.HTTPError as e:
@@ -98,17 +106,35 @@ def show_debug_memory(doc):
     return "\n".join(lines)
 
 
+def hash_key(iterations=100000):
+    """A new API key and the banking.toml admin_key_hash that stores it (security/AUTH.md):
+    KEYID$ITERATIONS$SALT$HASH, PBKDF2-HMAC-SHA256 over the key's secret part."""
+    import hashlib
+    import secrets
+    kid = secrets.token_hex(8)
+    secret = secrets.token_hex(32)
+    salt = secrets.token_bytes(16)
+    h = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, iterations)
+    return "qx_%s_%s" % (kid, secret), "%s$%d$%s$%s" % (kid, iterations, salt.hex(), h.hex())
+
+
 def run(args):
+    if args.command == "hash-key":
+        key, line = hash_key()
+        print("api key (give it to the first administrator; shown once): %s" % key)
+        print("banking.toml [security]: admin_key_hash = \"%s\"" % line)
+        return EXIT_OK
+    key = args.key or os.environ.get("QENEX_API_KEY")
     if args.command == "status":
-        status, doc = fetch(args.url, "/status", args.timeout)
+        status, doc = fetch(args.url, "/status", args.timeout, key)
         text = show_status(doc)
         code = EXIT_DOWN if status == 503 else EXIT_OK
     elif args.command == "metrics":
-        status, doc = fetch(args.url, "/api/v1/metrics/" + args.what, args.timeout)
+        status, doc = fetch(args.url, "/api/v1/metrics/" + args.what, args.timeout, key)
         text = show_metrics(args.what, doc)
         code = EXIT_OK
     else:
-        status, doc = fetch(args.url, "/api/v1/debug/memory", args.timeout)
+        status, doc = fetch(args.url, "/api/v1/debug/memory", args.timeout, key)
         text = show_debug_memory(doc)
         code = EXIT_OK
     print(json.dumps(doc, indent=2, sort_keys=True) if args.json else text)
@@ -120,12 +146,14 @@ def parser():
     p.add_argument("--url", default=DEFAULT_URL, help="the kernel's API (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print the API's JSON")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds (default %(default)s)")
+    p.add_argument("--key", help="API key (default: $QENEX_API_KEY)")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("status", help="components and uptime")
     m = sub.add_parser("metrics", help="cpu, memory or transaction figures")
-    m.add_argument("what", choices=("cpu", "memory", "transactions"))
+    m.add_argument("what", choices=("cpu", "memory", "transactions", "security"))
     d = sub.add_parser("debug", help="memory details")
     d.add_argument("what", choices=("memory",))
+    sub.add_parser("hash-key", help="a new admin key and its banking.toml admin_key_hash")
     return p
 
 

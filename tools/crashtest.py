@@ -297,6 +297,7 @@ class Harness:
                       "unacked_absent": 0, "rejected": 0, "retries": 0, "boot_kills": 0,
                       "errors_before_kill": 0, "odd_status": 0, "checkpoints": 0,
                       "expired": 0}
+        self.key = None             # the admin API key (qemu_console.Kernel reads it)
         self.boots = []             # seconds from QEMU start to ledger up
         self.phase = {}             # seconds of each part of the last check
         self.console_alarms = []    # panics, tracebacks, the ledger down: seen on a console
@@ -309,6 +310,7 @@ class Harness:
         self.kernel = Kernel(iso=self.iso, disk=self.disk, http_port=self.port,
                              timeout=self.boot_timeout)
         self.kernel.wait_prompt(timeout=self.boot_timeout)
+        self.key = self.kernel.api_key or self.key     # printed by the disk's first boot
         self.phase["prompt"] = time.monotonic() - t0
         health = self.wait_ledger(t0 + self.boot_timeout, label)
         took = time.monotonic() - t0
@@ -337,7 +339,7 @@ class Harness:
     def wait_ledger(self, deadline, label):
         last = None
         while time.monotonic() < deadline:
-            api = Api(self.port, timeout=10)
+            api = Api(self.port, timeout=10, key=self.key)
             try:
                 st, body = api.request("GET", "/health")
                 last = (st, body)
@@ -559,7 +561,7 @@ class Harness:
         def client(th):
             rng = random.Random(seeds[th])
             pool = pools[th]
-            api = Api(self.port)
+            api = Api(self.port, key=self.key)
             while not killing.is_set():
                 if rng.random() < 0.55:
                     req = self.make_single(rng, rnd, th)
@@ -809,7 +811,7 @@ class Harness:
         def one(item):
             tid, t, req = item
             if not hasattr(local, "api"):
-                local.api = Api(self.port)
+                local.api = Api(self.port, key=self.key)
             try:
                 st, body = local.api.request("GET", "/api/v1/transactions/%s" % tid)
             except ERRORS as e:
@@ -953,7 +955,7 @@ class Harness:
                      ", WAL segments of %s" % self.segment_size if self.segment_size else ""))
         try:
             boot_s, _ = self.boot("first boot")
-            api = Api(self.port)
+            api = Api(self.port, key=self.key)
             pending = self.setup(api)       # the requests the next check covers
             problems = []
             last = []                       # the previous round's requests (none with --kills 0)
@@ -975,7 +977,7 @@ class Harness:
                 t0 = time.monotonic()
                 self.phase = {}
                 boot_s, health = self.boot("kill point %d" % k)
-                api = Api(self.port)
+                api = Api(self.port, key=self.key)
                 full = k == self.kills or (self.full_every and k % self.full_every == 0)
                 problems, new = self.check(api, records, k, full)
                 t1 = time.monotonic()

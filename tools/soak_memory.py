@@ -71,7 +71,7 @@ class Soak:
         port = free_port()
         self.kernel = Kernel(iso=self.iso, disk=self.disk, http_port=port, timeout=300)
         self.kernel.wait_prompt(timeout=300)
-        self.api = Api(port, timeout=600)
+        self.api = Api(port, timeout=600, key=self.kernel.api_key)
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             try:

@@ -134,6 +134,7 @@ class LedgerService:
         self.snap_max_ms = 0
         self.apply_us = 0
         self._journals = {}               # tag -> journals.Journal of another package
+        self.heap_reserve = HEAP_RESERVE  # + what journals may still take (reserve_heap)
         self._jwaiting = {}               # id(record) -> [done, error] of append_journal
         self.events = []                  # (kind, text) -> callbacks: on_event
 
@@ -148,6 +149,13 @@ class LedgerService:
         if len(self._journals) >= journals.MAX_JOURNALS:
             raise RuntimeError("too many journals (%d)" % journals.MAX_JOURNALS)
         self._journals[tag] = journal
+
+    def reserve_heap(self, nbytes):
+        """Keep ``nbytes`` more of the heap out of the ledger's capacity: what a journal's
+        state may grow to (the audit trail's entries), so that applying a durable record of
+        either never runs out of memory."""
+        assert nbytes >= 0
+        self.heap_reserve += nbytes
 
     def on_event(self, callback):
         """``callback(kind, text)`` for the service's events: ``checkpoint`` (done), ``down``
@@ -292,7 +300,7 @@ class LedgerService:
         the kernel: then applying a durable record cannot run out of memory."""
         if self.heap_free is None:
             return
-        free = self.heap_free() - HEAP_RESERVE
+        free = self.heap_free() - self.heap_reserve
         na, nt = len(led._acc), len(led.t_id)
         ca, ct = led.capacity
         want = (ca - na) * ACCOUNT_BYTES + (ct - nt) * TRANSFER_BYTES

@@ -106,7 +106,7 @@ def test_defaults():
         "network": {"address": "dhcp", "gateway": None, "port": 8080, "max_connections": 100},
         "security": {"password_min_length": 12, "session_timeout_seconds": 900,
                      "max_failed_logins": 5, "lockout_seconds": 900, "audit_log": True,
-                     "audit_capacity": 200000, "key_hash_iterations": 100000,
+                     "audit_capacity": 100000, "key_hash_iterations": 100000,
                      "rate_limit": 5000, "mfa_for_privileged": True, "admin_key_hash": None},
         "access_windows": {"admin": None, "operator": None, "auditor": None,
                            "compliance_officer": None, "service": None},
@@ -131,7 +131,7 @@ def test_complete_files():
                               "max_connections": 100}
     assert cfg["security"] == {"password_min_length": 16, "session_timeout_seconds": 600,
                                "max_failed_logins": 3, "lockout_seconds": 900,
-                               "audit_log": True, "audit_capacity": 200000,
+                               "audit_log": True, "audit_capacity": 100000,
                                "key_hash_iterations": 100000, "rate_limit": 5000,
                                "mfa_for_privileged": True, "admin_key_hash": None}
     assert cfg["swift"] == {"enabled": True, "bic": "DEUTDEFF500"}

@@ -41,9 +41,15 @@ def api(tmp_path_factory):
     k.close()
 
 
+def auth(k):
+    return {"Authorization": "Bearer " + k.api_key} if k.api_key else {}
+
+
 def get(k, path, method="GET", body=None, headers=None):
+    """One request on a connection of its own, with the admin key unless ``headers`` are
+    given (they replace it: {} sends no credential)."""
     c = http.client.HTTPConnection("127.0.0.1", k.http_port, timeout=10)
-    c.request(method, path, body=body, headers=headers or {})
+    c.request(method, path, body=body, headers=auth(k) if headers is None else headers)
     r = c.getresponse()
     data = r.read()
     c.close()
@@ -115,12 +121,13 @@ def test_openapi_document(api):
     (["debug", "memory"], r"page tables\s+\d+ x 4 KiB"),
 ])
 def test_qenex_cli_against_the_kernel(api, args, expect):
-    r = subprocess.run(["qenex-cli", "--url", "http://127.0.0.1:%d" % api.http_port] + args,
+    r = subprocess.run(["qenex-cli", "--url", "http://127.0.0.1:%d" % api.http_port,
+                        "--key", api.api_key] + args,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert re.search(expect, r.stdout), r.stdout
-    j = subprocess.run(["qenex-cli", "--json", "--url", "http://127.0.0.1:%d" % api.http_port]
-                       + args,
+    j = subprocess.run(["qenex-cli", "--json", "--url", "http://127.0.0.1:%d" % api.http_port,
+                        "--key", api.api_key] + args,
                        capture_output=True, text=True, timeout=60)
     assert j.returncode == 0 and isinstance(json.loads(j.stdout), dict)
 
@@ -133,7 +140,7 @@ def test_keep_alive_reuses_one_connection(api):
         assert r.status == 200
         r.read()
     sock = c.sock
-    c.request("GET", "/status")
+    c.request("GET", "/status", headers=auth(api))
     c.getresponse().read()
     assert c.sock is sock  # never reconnected
     c.close()
@@ -141,11 +148,11 @@ def test_keep_alive_reuses_one_connection(api):
 
 def test_pipelined_requests_answered_in_order(api):
     reqs = b"".join(b"GET %s HTTP/1.1\r\nHost: q\r\n\r\n" % p for p in
-                    (b"/health", b"/nope", b"/status", b"/health"))
+                    (b"/health", b"/nope", b"/status", b"/health"))   # /status: no key
     reqs += b"GET /health HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n"
     out = raw(api, reqs)
     codes = re.findall(rb"HTTP/1\.1 (\d{3}) ", out)
-    assert codes == [b"200", b"404", b"200", b"200", b"200"]
+    assert codes == [b"200", b"404", b"401", b"200", b"200"]
 
 
 @pytest.mark.parametrize("request_bytes,code", [
@@ -243,7 +250,10 @@ def test_schemathesis_against_openapi(api):
     # so some schema-valid bodies are refused with 400/422 by design. Invalid ones must be 4xx.
     # Nor ensure_resource_availability: a batch answers 200 with a result per item, and the
     # items that failed name ids that were never created.
-    r = subprocess.run(["schemathesis", "run", url, "--checks", "all", "--exclude-checks",
+    # With the admin key (every route needs one but /health, the document and the
+    # permission table); the privileged routes answer 401 mfa_required (no one-time code).
+    r = subprocess.run(["schemathesis", "run", url, "-H", "Authorization: Bearer " + api.api_key,
+                        "--checks", "all", "--exclude-checks",
                         "positive_data_acceptance,ensure_resource_availability",
                         "--max-examples", "25",
                         "--request-timeout", "120", "--no-color"],

@@ -36,7 +36,7 @@ def wait_ledger(k, timeout=60):
 
 
 def call(k, method, path, body=None, headers=None, raw=None):
-    with Api(k.http_port, timeout=60) as c:     # a connection of its own
+    with Api(k.http_port, timeout=60, key=k.api_key) as c:     # a connection of its own
         return c.request_json(method, path, raw if raw is not None else body, headers)
 
 
@@ -77,9 +77,15 @@ SEED = {"from_account": "ACC001", "to_account": "ACC002", "amount": "1000.00",
 
 
 def test_seed_example_with_curl(led):
+    url = "http://127.0.0.1:%d/api/v1/transaction" % led.http_port
+    # Without a credential: 401, nothing written (README, "First boot").
+    out = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", "-X", "POST", url,
+                          "-H", "Content-Type: application/json", "-d", json.dumps(SEED)],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    assert out.endswith("\n401") and '"unauthenticated"' in out, out
     out = subprocess.run(
-        ["curl", "-s", "-w", "\n%{http_code}", "-X", "POST",
-         "http://127.0.0.1:%d/api/v1/transaction" % led.http_port,
+        ["curl", "-s", "-w", "\n%{http_code}", "-X", "POST", url,
+         "-H", "Authorization: Bearer " + led.api_key,
          "-H", "Content-Type: application/json", "-d", json.dumps(SEED)],
         capture_output=True, text=True, check=True, timeout=60).stdout
     body, code = out.rsplit("\n", 1)

@@ -47,12 +47,15 @@ CYCLES = (("drop", None), ("keep", None), ("subset", None), ("tear", None), ("fl
 PAGE = 1000
 
 
+KEY = [None]    # the admin key the first boot of the disk printed (Model.boot)
+
+
 class Http(Api):
-    """One keep-alive connection to the kernel's API on 127.0.0.1 (tools/apiclient.py); its
-    answers must be JSON."""
+    """One keep-alive connection to the kernel's API on 127.0.0.1 (tools/apiclient.py) with
+    the admin key; its answers must be JSON."""
 
     def __init__(self, port, timeout=20):
-        super().__init__(port, timeout)
+        super().__init__(port, timeout, key=KEY[0])
 
     request = Api.request_json
 
@@ -153,6 +156,7 @@ class Machine:
         # the ledger's recovery reports on the console when it is done, then the prompt
         line = self.k.expect(r"ledger: (\d+ accounts|down)[^\r\n]*[\r\n]", timeout=120)
         self.k.wait_prompt()
+        KEY[0] = self.k.api_key or KEY[0]
         if expect_up and "down" in line:
             raise AssertionError("the ledger is down after boot %d: %s\n%s"
                                  % (self.boots, line, self.k.output()[-3000:]))
@@ -416,14 +420,17 @@ def corruption_reported(m):
     assert "ledger" in health["down"] and health["components"]["ledger"].startswith("down")
     assert "corruption" in health["components"]["ledger"], health
     h = Http(m.port)
+    # No credential can be checked without the ledger's log: 503 naming the corruption.
     status, body = h.request("GET", "/api/v1/accounts/%s" % ACCOUNTS[0])
-    assert status == 503 and body["error"]["code"] == "ledger_unavailable", (status, body)
+    assert status == 503 and body["error"]["code"] == "security_unavailable", (status, body)
+    assert "corruption" in body["error"]["message"], body
     status, body = h.request("POST", "/api/v1/transaction", {
         "from_account": ACCOUNTS[0], "to_account": ACCOUNTS[1], "amount_minor": 1,
         "currency": "USD"})
     assert status == 503, (status, body)
-    status, body = h.request("GET", "/status")
-    assert status == 200 and body["components"]["kernel"]["up"], body
+    status, body = h.request("GET", "/status")       # fails closed too; /health is open
+    assert status == 503 and body["error"]["code"] == "security_unavailable", (status, body)
+    assert "security" in health["down"], health
     h.close()
     out = m.k.cmd("ledger")
     assert re.search(r"ledger: down: corruption", out), out
