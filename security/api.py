@@ -35,6 +35,11 @@ class Guard:
     def __init__(self, svc):
         self.svc = svc
 
+    def permission(self, route):
+        """The route's permission for the OpenAPI document (None: in no table: refused)."""
+        p = access.route_permission(route.method, route.pattern)
+        return p if p is not None else "refused"
+
     async def before(self, req):
         try:
             await self.svc.before(req)

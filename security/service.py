@@ -149,7 +149,7 @@ class SecurityService:
             return
         # Shown before it is durable: a crash in between leaves no admin key, and the next
         # boot makes and shows another; never a durable key no one saw.
-        key = await self.issue_key("admin", show=True)
+        await self.issue_key("admin", show=True)
 
     async def _p256_private(self):
         while True:

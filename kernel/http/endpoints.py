@@ -194,10 +194,12 @@ class Endpoints:
     # ---- /api/v1/openapi.json --------------------------------------------------
 
     def openapi(self, req):
+        g = self.server.guard
         doc = openapi.build(self.server.router, "QENEX OS API", str(self.p.version),
                             "The HTTP API of the QENEX OS banking kernel. HEAD is served "
                             "wherever GET is. Every error has the body "
-                            "{\"error\": {\"code\", \"message\", \"field\"}}.")
+                            "{\"error\": {\"code\", \"message\", \"field\"}}.",
+                            g.permission if g is not None else None)
         return response.json_response(doc)
 
 

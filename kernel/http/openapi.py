@@ -39,11 +39,15 @@ ERROR_DESCRIPTIONS = {
     422: "A rule of the ledger refuses it (insufficient funds, currency mismatch, closed "
          "account, ...)",
     431: "Request head too large or too many header fields",
+    401: "No credential, or a bad one (see WWW-Authenticate)",
+    403: "The credential's role lacks the route's permission, or it is outside its role's "
+         "access window",
+    429: "Too many requests from this principal (see Retry-After)",
     500: "Internal error of the handler",
     503: "Too many requests in flight or too many connections, or the ledger is down (see "
          "Retry-After)",
     504: "Not committed in time (timeout_seconds); it may still commit: retry idempotently",
-    507: "The ledger's log is full; nothing was written",
+    507: "No room: the ledger's log, the ledger or the audit trail is full; nothing was done",
 }
 
 COMMON_ERRORS = (400, 405, 408, 431, 500, 503)
@@ -70,8 +74,13 @@ def _response(spec):
     return out
 
 
-def _operation(route):
+def _operation(route, permission=None):
     op = {"operationId": route.name, "responses": {}}
+    if permission is not None:
+        # Who may call it (the security package's table): open, or a bearer key whose role
+        # holds the permission.
+        op["x-permission"] = permission
+        op["security"] = [] if permission == "open" else [{"bearer": []}]
     if route.summary:
         op["summary"] = route.summary
     if route.description:
@@ -100,26 +109,30 @@ def _operation(route):
         errors.append(404)
     if route.errors:
         errors.extend(route.errors)
+    if permission is not None and permission != "open":
+        errors.extend((401, 403, 429))
     for status in errors:
         if str(status) not in resp:
             resp[str(status)] = _error_ref(status)
     return op
 
 
-def build(router, title="QENEX OS API", version="0.0.0", description=None):
-    """The OpenAPI 3.0.3 document (a dict) for every route of ``router``."""
+def build(router, title="QENEX OS API", version="0.0.0", description=None, permission=None):
+    """The OpenAPI 3.0.3 document (a dict) for every route of ``router``. ``permission(route)``
+    (the HTTP guard's): the permission a route needs ("open": none); the document then has
+    the bearer security scheme and each operation its security and x-permission."""
     paths = {}
     for r in router.routes:
         item = paths.get(r.pattern)
         if item is None:
             item = {}
             paths[r.pattern] = item
-        item[r.method.lower()] = _operation(r)
+        item[r.method.lower()] = _operation(r, permission(r) if permission else None)
     info = {"title": title, "version": version}
     if description:
         info["description"] = description
     error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    return {
+    doc = {
         "openapi": "3.0.3",
         "info": info,
         "servers": [{"url": "/"}],
@@ -141,3 +154,12 @@ def build(router, title="QENEX OS API", version="0.0.0", description=None):
             },
         },
     }
+    if permission is not None:
+        doc["components"]["securitySchemes"] = {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "An API key (qx_...) or a session token (qxs_...): "
+                           "Authorization: Bearer <token>. Privileged operations also need "
+                           "X-QENEX-OTP (a TOTP/HOTP code) or a WebAuthn session. The "
+                           "permission table: GET /api/v1/auth/permissions."}}
+        doc["security"] = [{"bearer": []}]
+    return doc

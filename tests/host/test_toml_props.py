@@ -486,7 +486,11 @@ def test_shipped_config_files_load_match_defaults_and_are_documented():
     want["swift"]["bic"] = "QENXUS33XXX"  # the shipped placeholder; the default is unset
     assert cfg.as_dict() == want
     unset = [key for key, src in cfg.sources.items() if src == "default"]
-    assert unset == [("network", "gateway")]  # every other key is written out
+    # Every other key is written out: the gateway (DHCP), the first admin's key hash (made at
+    # the first boot instead) and the access windows (no role is restricted by default).
+    assert unset == [("network", "gateway"), ("security", "admin_key_hash")] + [
+        ("access_windows", r) for r in ("admin", "operator", "auditor", "compliance_officer",
+                                        "service")], unset
     readme = (ROOT / "config" / "README.md").read_text()
     for _section, _file, fields, _check in config.schema():
         for key, stored, _parse, _fmt, _default in fields:

@@ -350,3 +350,13 @@ def test_disabled_principal_is_refused_and_unknown_routes_are_closed():
     env.ok("PATCH", "/api/v1/auth/principals/svc1", {"disabled": True},
            headers=(("X-QENEX-OTP", code()),))
     env.error("GET", "/api/v1/auth/whoami", None, d["key"], 401, "principal_disabled")
+
+
+def test_openapi_document_shows_the_security_scheme_and_each_permission():
+    env = Env()
+    doc = env.request("GET", "/api/v1/openapi.json").json()      # open
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    post = doc["paths"]["/api/v1/transaction"]["post"]
+    assert post["security"] == [{"bearer": []}] and post["x-permission"] == "ledger.write"
+    assert "401" in post["responses"] and "403" in post["responses"]
+    assert doc["paths"]["/health"]["get"]["security"] == []
