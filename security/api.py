@@ -99,6 +99,16 @@ def _query_int(req, name, default, low, high):
     return int(v)
 
 
+def _b64(d, name):
+    """A base64url (no padding) member of the body, decoded."""
+    v = _str(d, name, most=24000)
+    try:
+        pad = "=" * (-len(v) % 4)
+        return binascii.a2b_base64((v.replace("-", "+").replace("_", "/") + pad).encode())
+    except Exception:
+        raise HttpError(400, "invalid_field", "%s must be base64url" % name, name)
+
+
 def _scopes(d):
     s = d.get("scopes")
     if s is None:
@@ -216,6 +226,63 @@ class SecurityApi:
         if not ok:
             raise HttpError(400, "invalid_field", "the code does not match", "code")
         return {"confirmed": True}
+
+    async def webauthn_register_begin(self, req):
+        from security import webauthn
+        p = req.who.principal
+        ch = await self.svc.challenge(p, "register")
+        return {"challenge": webauthn.b64url(ch), "rp": {"id": self.svc.rp_id,
+                                                        "name": "QENEX OS"},
+                "user": {"id": webauthn.b64url(p.id.encode()), "name": p.id,
+                         "displayName": p.name},
+                "pubKeyCredParams": [{"type": "public-key", "alg": -7},
+                                     {"type": "public-key", "alg": -8}],
+                "timeout": 120000, "attestation": "none",
+                "authenticatorSelection": {"userVerification": "required"},
+                "excludeCredentials": [{"type": "public-key", "id": c["credential_id"]}
+                                       for c in p.webauthn]}
+
+    async def webauthn_register(self, req):
+        d = _body(req)
+        cd = _b64(d, "client_data_json")
+        att = _b64(d, "attestation_object")
+        cid = await self._webauthn(self.svc.register_webauthn(req.who.principal, cd, att))
+        return response.json_response({"credential_id": cid}, 201)
+
+    async def webauthn_assert_begin(self, req):
+        from security import webauthn
+        p = req.who.principal
+        if not p.webauthn:
+            raise HttpError(409, "conflict", "no authenticator registered: POST "
+                            "/api/v1/auth/webauthn/register/begin")
+        ch = await self.svc.challenge(p, "assert")
+        return {"challenge": webauthn.b64url(ch), "rpId": self.svc.rp_id, "timeout": 120000,
+                "userVerification": "required",
+                "allowCredentials": [{"type": "public-key", "id": c["credential_id"]}
+                                     for c in p.webauthn]}
+
+    async def webauthn_assert(self, req):
+        d = _body(req)
+        cid = _str(d, "credential_id", most=1400)
+        token = await self._webauthn(self.svc.assert_webauthn(
+            req.who.principal, cid, _b64(d, "client_data_json"),
+            _b64(d, "authenticator_data"), _b64(d, "signature")))
+        return response.json_response({"session": token, "mfa": True,
+                                       "idle_timeout_seconds": self.svc.session_us // 1000000},
+                                      201)
+
+    async def _webauthn(self, coro):
+        from security import webauthn
+        try:
+            return await self._do(coro)
+        except webauthn.WebAuthnError as e:
+            raise HttpError(401 if e.code in ("bad_signature", "replayed_counter",
+                                              "user_not_verified", "user_not_present")
+                            else 400, "webauthn_" + e.code, str(e))
+        except AuthError as e:
+            raise http_error(e)
+        except ValueError as e:
+            raise HttpError(400, "invalid_field", str(e))
 
     def list_principals(self, req):
         ps = self.svc.principals.principals
@@ -345,6 +412,23 @@ class SecurityApi:
         add("POST", "/api/v1/auth/mfa/totp/confirm", self.totp_confirm, name="confirmTotp",
             tags=a, summary="Confirm the TOTP enrollment with a current code",
             responses={200: ("Confirmed", OBJ)}, errors=[400, 401, 409])
+        add("POST", "/api/v1/auth/webauthn/register/begin", self.webauthn_register_begin,
+            name="webauthnRegisterBegin", tags=a, summary="Options for "
+            "navigator.credentials.create(): a hardware key or a platform authenticator "
+            "(fingerprint, face, PIN)", responses={200: ("Creation options", OBJ)},
+            errors=[401])
+        add("POST", "/api/v1/auth/webauthn/register", self.webauthn_register,
+            name="webauthnRegister", tags=a, summary="Register the authenticator: "
+            "client_data_json and attestation_object (base64url); attestation none or packed "
+            "self", responses={201: ("Registered", OBJ)}, errors=[400, 401, 409])
+        add("POST", "/api/v1/auth/webauthn/assert/begin", self.webauthn_assert_begin,
+            name="webauthnAssertBegin", tags=a, summary="Options for "
+            "navigator.credentials.get()", responses={200: ("Request options", OBJ)},
+            errors=[401, 409])
+        add("POST", "/api/v1/auth/webauthn/assert", self.webauthn_assert,
+            name="webauthnAssert", tags=a, summary="Verify an assertion (user verified): a "
+            "session token with the second factor checked, for privileged actions",
+            responses={201: ("The session", OBJ)}, errors=[400, 401])
         add("GET", "/api/v1/auth/principals", self.list_principals, name="listPrincipals",
             tags=a, summary="Every principal (auth.admin)", responses={200: ("Principals", OBJ)},
             errors=[401, 403])

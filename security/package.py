@@ -27,6 +27,14 @@ def _always_on(v, sect):
     return v
 
 
+def _text(most):
+    def parse(v, sect):
+        if type(v) is not str or not 0 < len(v) <= most or " " in v:
+            raise config.Invalid("expected 1..%d characters without spaces" % most)
+        return v
+    return parse
+
+
 def _key_hash(v, sect):
     from security import service
     if type(v) is not str:
@@ -52,6 +60,8 @@ SECTIONS = (
         ("rate_limit", "rate_limit", config.int_range(1, 1000000), None, 5000),
         ("mfa_for_privileged", "mfa_for_privileged", config.boolean, None, True),
         ("admin_key_hash", "admin_key_hash", _key_hash, None, None),
+        ("webauthn_rp_id", "webauthn_rp_id", _text(253), None, "localhost"),
+        ("webauthn_origin", "webauthn_origin", _text(256), None, "http://localhost:8080"),
     ), None),
     ("access_windows", config.BANKING, (
         ("admin", "admin", _window, _window_text, None),

@@ -21,6 +21,7 @@ MAX_TOKEN = 160               # characters of a bearer token
 MAX_SESSIONS = 1024
 MAX_BUCKETS = 4096
 MAX_CHALLENGES = 256
+CHALLENGE_US = 120 * 1000000  # a WebAuthn ceremony's time (the browser's timeout)
 FAILURE_AUDIT_PER_S = 20      # auth failures written to the audit trail per second at most
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
@@ -90,6 +91,9 @@ class SecurityService:
         self.failures = 0                     # authentication failures seen
         self.denied = 0                       # requests refused for permission or window
         self.sth = None                       # the last signed tree head handed out
+        self.challenges = {}                  # (principal, purpose) -> (bytes, purpose, until)
+        self.rp_id = sc["webauthn_rp_id"]
+        self.origin = sc["webauthn_origin"]
         ledger.add_journal(self.principals)
         ledger.add_journal(self.audit)
         # The entries' bytes grow with the trail: keep their room out of the ledger's.
@@ -376,6 +380,71 @@ class SecurityService:
         p.last_otp = step
         await self._log("totp_ok", {"id": p.id})
         return True
+
+    # ---- WebAuthn: hardware keys and platform authenticators (biometrics) ----------------
+
+    async def challenge(self, p, purpose):
+        """A fresh challenge for ``p`` (32 random bytes, good for CHALLENGE_US, memory only)."""
+        now = self._now_us()
+        if len(self.challenges) >= MAX_CHALLENGES:
+            for k in list(self.challenges):
+                if self.challenges[k][2] <= now:
+                    del self.challenges[k]
+            if len(self.challenges) >= MAX_CHALLENGES:
+                raise AuthError(503, "too_many_challenges", "%d WebAuthn ceremonies open"
+                                % MAX_CHALLENGES)
+        c = await self.entropy.read(32)
+        self.challenges[(p.id, purpose)] = (c, purpose, now + CHALLENGE_US)
+        return c
+
+    def take_challenge(self, p, purpose):
+        """The challenge handed to ``p`` for ``purpose`` (used once), or AuthError."""
+        c = self.challenges.pop((p.id, purpose), None)
+        if c is None or c[2] <= self._now_us():
+            raise AuthError(400, "no_challenge", "no open WebAuthn challenge for this: begin "
+                            "again", "client_data_json")
+        return c[0]
+
+    async def register_webauthn(self, p, client_data, attestation):
+        from security import webauthn
+        ch = self.take_challenge(p, "register")
+        cred = webauthn.verify_registration(self.rp_id, self.origin, ch, client_data,
+                                            attestation, require_uv=True)
+        cid = webauthn.b64url(cred.credential_id)
+        for q in self.principals.principals.values():
+            for c in q.webauthn:
+                if c["credential_id"] == cid:
+                    raise AuthError(409, "credential_exists", "this authenticator is "
+                                    "registered already")
+        await self._log("webauthn", {"id": p.id, "credential_id": cid,
+                                     "public_key": _hex(cred.public_key), "alg": cred.alg,
+                                     "sign_count": cred.sign_count})
+        return cid
+
+    async def assert_webauthn(self, p, cid, client_data, auth_data, signature):
+        """Verify an assertion of one of ``p``'s authenticators; returns a session token
+        with the second factor checked (the WebAuthn step-up)."""
+        from security import webauthn
+        ch = self.take_challenge(p, "assert")
+        stored = None
+        for c in p.webauthn:
+            if c["credential_id"] == cid:
+                stored = c
+        if stored is None:
+            raise AuthError(400, "unknown_credential", "no such authenticator of %s" % p.id,
+                            "credential_id")
+        cred = webauthn.Credential(b"", binascii.unhexlify(stored["public_key"]),
+                                   stored["alg"], stored["sign_count"], True, b"")
+        try:
+            count = webauthn.verify_assertion(cred, self.rp_id, self.origin, ch, client_data,
+                                              auth_data, signature, require_uv=True)
+        except webauthn.WebAuthnError:
+            self._failed(p, self.clock_ns())
+            raise
+        # The counter is durable: a replay after a reboot is refused too.
+        await self._log("webauthn_count", {"id": p.id, "credential_id": cid,
+                                           "sign_count": count})
+        return await self.open_session(p, True)
 
     def has_second_factor(self, p):
         return (p.totp is not None and p.totp["confirmed"]) or p.hotp is not None or \

@@ -107,7 +107,9 @@ def test_defaults():
         "security": {"password_min_length": 12, "session_timeout_seconds": 900,
                      "max_failed_logins": 5, "lockout_seconds": 900, "audit_log": True,
                      "audit_capacity": 100000, "key_hash_iterations": 100000,
-                     "rate_limit": 5000, "mfa_for_privileged": True, "admin_key_hash": None},
+                     "rate_limit": 5000, "mfa_for_privileged": True, "admin_key_hash": None,
+                     "webauthn_rp_id": "localhost",
+                     "webauthn_origin": "http://localhost:8080"},
         "access_windows": {"admin": None, "operator": None, "auditor": None,
                            "compliance_officer": None, "service": None},
         "swift": {"enabled": False, "bic": None},
@@ -133,7 +135,9 @@ def test_complete_files():
                                "max_failed_logins": 3, "lockout_seconds": 900,
                                "audit_log": True, "audit_capacity": 100000,
                                "key_hash_iterations": 100000, "rate_limit": 5000,
-                               "mfa_for_privileged": True, "admin_key_hash": None}
+                               "mfa_for_privileged": True, "admin_key_hash": None,
+                               "webauthn_rp_id": "localhost",
+                               "webauthn_origin": "http://localhost:8080"}
     assert cfg["swift"] == {"enabled": True, "bic": "DEUTDEFF500"}
     assert cfg["compliance"] == {"sanctions_screening": False, "aml_currency": "EUR",
                                  "aml_threshold_minor": 1500050}
@@ -451,7 +455,8 @@ def test_security():
                  "max_failed_logins": 100, "audit_log": True, "lockout_seconds": 30,
                  "audit_capacity": 5000, "key_hash_iterations": 20000, "rate_limit": 10,
                  "mfa_for_privileged": False,
-                 "admin_key_hash": "0123456789abcdef$20000$00ff$" + "ab" * 32}
+                 "admin_key_hash": "0123456789abcdef$20000$00ff$" + "ab" * 32,
+                 "webauthn_rp_id": "localhost", "webauthn_origin": "http://localhost:8080"}
     bank_bad("security", "audit_log = false", "the audit trail cannot be turned off")
     bank_bad("security", 'admin_key_hash = "abc"', "expected KEYID$ITERATIONS$SALT$HASH")
     bank_bad("security", "audit_capacity = 10", "between 1000 and 10000000")

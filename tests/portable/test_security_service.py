@@ -25,7 +25,8 @@ def config(windows=None, **security):
     sec = {"password_min_length": 12, "session_timeout_seconds": 900, "max_failed_logins": 3,
            "lockout_seconds": 60, "audit_log": True, "audit_capacity": 2000,
            "key_hash_iterations": 1000, "rate_limit": 1000, "mfa_for_privileged": True,
-           "admin_key_hash": None}
+           "admin_key_hash": None, "webauthn_rp_id": "localhost",
+           "webauthn_origin": "http://localhost:8080"}
     sec.update(security)
     aw = {"admin": None, "operator": None, "auditor": None, "compliance_officer": None,
           "service": None}
