@@ -288,6 +288,11 @@ def test_registration_refusals():
     assert code(reg, att=REG_PACKED_ATT + b"\x00") == "bad_format"
     assert code(reg, att=REG_PACKED_ATT[:-1]) == "bad_format"
     assert code(reg, att=cbor.dumps([1, 2])) == "bad_format"
+    # Keys of mixed types (text and bytes) are refused, not compared with each other.
+    mixed = cbor.dumps({"fmt": "none", b"attStmt": {}, "authData": ad})
+    assert code(reg, att=mixed) == "bad_format"
+    mixed = rebuilt(REG_PACKED_ATT, stmt={"alg": -7, b"sig": sig})
+    assert code(reg, att=mixed) == "bad_format"
     assert code(reg, att=b"") == "bad_format"
 
 
