@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from security import cbor
 
-SETTINGS = dict(deadline=None, max_examples=500)
+SETTINGS = dict(deadline=None, max_examples=200)
 
 scalars = st.one_of(st.integers(-2 ** 64, 2 ** 64 - 1), st.binary(max_size=40),
                     st.text(max_size=20), st.booleans(), st.none())
