@@ -247,6 +247,9 @@ def verify_assertion(credential, rp_id, origin, challenge, client_data_json, aut
     or the response replayed (replayed_counter)."""
     if not isinstance(credential, Credential):
         raise ValueError("credential must be a Credential")
+    stored = credential.sign_count
+    if not isinstance(stored, int) or isinstance(stored, bool) or not 0 <= stored <= 0xFFFFFFFF:
+        raise ValueError("credential.sign_count must be an integer from 0 to 2**32 - 1")
     _check_args(rp_id, origin, challenge, require_uv)
     cd_hash = _client_data(client_data_json, "webauthn.get", challenge, origin)
     auth_data = _bytes(authenticator_data, "authenticatorData", 37, MAX_AUTH_DATA)
@@ -260,7 +263,7 @@ def verify_assertion(credential, rp_id, origin, challenge, client_data_json, aut
             not cose.verify(credential.alg, credential.public_key, auth_data + cd_hash,
                             bytes(signature)):
         raise WebAuthnError("bad_signature", "assertion signature is bad")
-    if (count or credential.sign_count) and count <= credential.sign_count:
+    if (count or stored) and count <= stored:
         raise WebAuthnError("replayed_counter", "signature counter %d not above the stored %d"
-                            % (count, credential.sign_count))
+                            % (count, stored))
     return count

@@ -365,6 +365,13 @@ def test_relying_party_argument_errors_are_value_errors():
         raise AssertionError("accepted a string credential")
     except ValueError as e:
         assert "credential" in str(e)
+    for count in (-1, 1 << 32, None, True):
+        cred.sign_count = count
+        try:
+            get_p256(cred)
+            raise AssertionError("accepted sign_count %r" % (count,))
+        except ValueError as e:
+            assert "sign_count" in str(e)
 
 
 def test_b64url():
