@@ -98,6 +98,16 @@ def _bytes(value, name, lo, hi):
     return bytes(value)
 
 
+def _has_keys(m, names):
+    """m is a map with exactly the text keys `names` (keys may be of mixed types: no sort)."""
+    if not isinstance(m, dict) or len(m) != len(names):
+        return False
+    for k in names:
+        if k not in m:
+            return False
+    return True
+
+
 def _client_data(data, expected_type, challenge, origin):
     """Level 2 section 7.1 steps 5-12 (7.2 steps 9-16): the client data is JSON from the
     browser, naming what the browser was asked to do, by which origin, with which challenge."""
@@ -191,7 +201,7 @@ def verify_registration(rp_id, origin, challenge, client_data_json, attestation_
         att = cbor.loads(obj, max_depth=4, max_items=64, max_size=MAX_ATTESTATION)
     except cbor.CborError as e:
         raise WebAuthnError("bad_format", "attestationObject: %s" % e)
-    if not isinstance(att, dict) or sorted(att.keys()) != ["attStmt", "authData", "fmt"]:
+    if not _has_keys(att, ("fmt", "attStmt", "authData")):
         raise WebAuthnError("bad_format", "attestationObject must hold fmt, attStmt, authData")
     fmt, stmt, auth_data = att["fmt"], att["attStmt"], att["authData"]
     if not isinstance(fmt, str) or not isinstance(stmt, dict):
@@ -210,7 +220,7 @@ def verify_registration(rp_id, origin, challenge, client_data_json, attestation_
         if "x5c" in stmt or "ecdaaKeyId" in stmt:
             raise WebAuthnError("unsupported_attestation",
                                 "packed attestation with a certificate chain is not verified")
-        if sorted(stmt.keys()) != ["alg", "sig"]:
+        if not _has_keys(stmt, ("alg", "sig")):
             raise WebAuthnError("bad_format", "packed attStmt must hold alg and sig")
         if not isinstance(stmt["alg"], int) or isinstance(stmt["alg"], bool) or \
                 stmt["alg"] != alg:
@@ -237,6 +247,9 @@ def verify_assertion(credential, rp_id, origin, challenge, client_data_json, aut
     or the response replayed (replayed_counter)."""
     if not isinstance(credential, Credential):
         raise ValueError("credential must be a Credential")
+    stored = credential.sign_count
+    if not isinstance(stored, int) or isinstance(stored, bool) or not 0 <= stored <= 0xFFFFFFFF:
+        raise ValueError("credential.sign_count must be an integer from 0 to 2**32 - 1")
     _check_args(rp_id, origin, challenge, require_uv)
     cd_hash = _client_data(client_data_json, "webauthn.get", challenge, origin)
     auth_data = _bytes(authenticator_data, "authenticatorData", 37, MAX_AUTH_DATA)
@@ -250,7 +263,7 @@ def verify_assertion(credential, rp_id, origin, challenge, client_data_json, aut
             not cose.verify(credential.alg, credential.public_key, auth_data + cd_hash,
                             bytes(signature)):
         raise WebAuthnError("bad_signature", "assertion signature is bad")
-    if (count or credential.sign_count) and count <= credential.sign_count:
+    if (count or stored) and count <= stored:
         raise WebAuthnError("replayed_counter", "signature counter %d not above the stored %d"
-                            % (count, credential.sign_count))
+                            % (count, stored))
     return count

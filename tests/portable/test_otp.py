@@ -130,6 +130,7 @@ def test_parameter_errors_name_the_field():
     assert "algorithm" in raises(otp.hotp, SEED20, 0, algorithm="MD5")
     assert "algorithm" in raises(otp.hotp, SEED20, 0, algorithm="sha1")
     assert "period" in raises(otp.totp, SEED20, 59, period=0)
+    assert "period" in raises(otp.totp, SEED20, 59, period=121)
     assert "now" in raises(otp.totp, SEED20, -1)
     assert "now" in raises(otp.totp, SEED20, float("nan"))
     assert "now" in raises(otp.totp, SEED20, float("inf"))

@@ -288,6 +288,11 @@ def test_registration_refusals():
     assert code(reg, att=REG_PACKED_ATT + b"\x00") == "bad_format"
     assert code(reg, att=REG_PACKED_ATT[:-1]) == "bad_format"
     assert code(reg, att=cbor.dumps([1, 2])) == "bad_format"
+    # Keys of mixed types (text and bytes) are refused, not compared with each other.
+    mixed = cbor.dumps({"fmt": "none", b"attStmt": {}, "authData": ad})
+    assert code(reg, att=mixed) == "bad_format"
+    mixed = rebuilt(REG_PACKED_ATT, stmt={"alg": -7, b"sig": sig})
+    assert code(reg, att=mixed) == "bad_format"
     assert code(reg, att=b"") == "bad_format"
 
 
@@ -360,6 +365,13 @@ def test_relying_party_argument_errors_are_value_errors():
         raise AssertionError("accepted a string credential")
     except ValueError as e:
         assert "credential" in str(e)
+    for count in (-1, 1 << 32, None, True):
+        cred.sign_count = count
+        try:
+            get_p256(cred)
+            raise AssertionError("accepted sign_count %r" % (count,))
+        except ValueError as e:
+            assert "sign_count" in str(e)
 
 
 def test_b64url():
