@@ -40,6 +40,7 @@ superblock says: checkpoints, laps of the ring, snapshot size.
 Exit status 0 when every check passed, 1 with the details of each violation otherwise.
 """
 import argparse
+import hashlib
 import itertools
 import json
 import os
@@ -298,6 +299,7 @@ class Harness:
                       "errors_before_kill": 0, "odd_status": 0, "checkpoints": 0,
                       "expired": 0}
         self.key = None             # the admin API key (qemu_console.Kernel reads it)
+        self.audit_from = 0         # audit entries before this were read by a check already
         self.boots = []             # seconds from QEMU start to ledger up
         self.phase = {}             # seconds of each part of the last check
         self.console_alarms = []    # panics, tracebacks, the ledger down: seen on a console
@@ -798,11 +800,44 @@ class Harness:
         self.phase["get"] = time.monotonic() - t0
         accounts, expired = self.settle_expiry(api, problems)
         problems += self.check_balances(accounts, new)
+        t0 = time.monotonic()
+        problems += self.check_audit(api, records)
+        self.phase["audit"] = time.monotonic() - t0
         if full:
             t0 = time.monotonic()
             problems += self.full_listing(api)
             self.phase["full"] = time.monotonic() - t0
         return problems, new
+
+    def check_audit(self, api, records):
+        """Every acknowledged request of the round has its entry in the audit trail (who, the
+        route, the SHA-256 of the body as sent, the status answered), durable before the
+        answer, so after the kill and the reboot too (security/AUDIT.md)."""
+        seen = {}
+        start = self.audit_from
+        while True:
+            st, page = api.request("GET", "/api/v1/audit/entries?start=%d&count=1000" % start)
+            if st != 200:
+                return ["GET /api/v1/audit/entries: %s %r" % (st, page)]
+            for e in page["entries"]:
+                d = e["entry"]
+                if d.get("kind") == "request":
+                    seen.setdefault((d["body_sha256"], d["status"]), d)
+            start += len(page["entries"])
+            if not page["entries"] or start >= page["tree_size"]:
+                break
+        self.audit_from = start
+        problems = []
+        for req in records:
+            if not req.acked:
+                continue
+            digest = hashlib.sha256(json.dumps(req.body).encode()).hexdigest()
+            if (digest, req.status) not in seen:
+                problems.append("acknowledged request without its audit entry (body sha256 "
+                                "%s, status %s): %s" % (digest, req.status, req.describe()))
+        self.stats["audited"] = self.stats.get("audited", 0) + sum(1 for r in records
+                                                                     if r.acked)
+        return problems[:20]
 
     def get_each(self, items):
         """GET /api/v1/transactions/{id} for each: 200 with the fields expected, or 404."""

@@ -9,7 +9,7 @@ tp="$top/build/third_party"
 mkdir -p "$tp"
 
 # --- Debian packages (tools) ---------------------------------------------------------------
-apt_pkgs="qemu-system-x86 qemu-utils grub-pc-bin grub-common xorriso mtools gcc make binutils dpkg-dev curl"
+apt_pkgs="qemu-system-x86 qemu-utils grub-pc-bin grub-common xorriso mtools gcc make binutils dpkg-dev curl tzdata"
 # `deps.sh bench`: the load generator and the baseline server of make bench too.
 [ "${1:-}" = "bench" ] && apt_pkgs="$apt_pkgs wrk nginx-light postgresql-15"
 missing=""
