@@ -1,22 +1,43 @@
 """The kernel's `hashlib` (installed top-level in the image): CPython's API for the hashes the
-kernel has, computed in C by BearSSL (the `_crypto` module). SHA-256 for now; the security
-issue adds more with the same shape."""
+kernel has (SHA-1, SHA-256, SHA-384, SHA-512) and pbkdf2_hmac, computed in C by BearSSL (the
+`_crypto` module). pbkdf2_hmac also bounds its work: iterations 1..10,000,000, dklen 1..1024."""
 import _crypto
 
-algorithms_available = ("sha256",)
-algorithms_guaranteed = ("sha256",)
+# name: (C constructor, digest_size, block_size)
+_ALGORITHMS = {
+    "sha1": (_crypto.sha1, 20, 64),
+    "sha256": (_crypto.sha256, 32, 64),
+    "sha384": (_crypto.sha384, 48, 128),
+    "sha512": (_crypto.sha512, 64, 128),
+}
+
+algorithms_available = set(_ALGORITHMS)
+algorithms_guaranteed = set(_ALGORITHMS)
+
+
+def _bytes_like(data):
+    # MicroPython hashes a str's UTF-8 bytes silently; CPython refuses, and so do we.
+    if isinstance(data, str):
+        raise TypeError("Strings must be encoded before hashing")
+    return data
+
+
+def _name(name):
+    key = name.lower().replace("-", "") if isinstance(name, str) else name
+    if key not in _ALGORITHMS:
+        raise ValueError("unsupported hash type " + str(name))
+    return key
 
 
 class _Hash:
-    digest_size = 32
-    block_size = 64
-    name = "sha256"
-
-    def __init__(self, ctx):
+    def __init__(self, name, ctx):
+        self.name = name
         self._ctx = ctx
+        self.digest_size = _ALGORITHMS[name][1]
+        self.block_size = _ALGORITHMS[name][2]
 
     def update(self, data):
-        self._ctx.update(data)
+        self._ctx.update(_bytes_like(data))
 
     def digest(self):
         return self._ctx.digest()
@@ -25,17 +46,42 @@ class _Hash:
         return "".join("%02x" % b for b in self._ctx.digest())
 
     def copy(self):
-        return _Hash(self._ctx.copy())
+        return _Hash(self.name, self._ctx.copy())
 
 
-def sha256(data=b""):
-    h = _Hash(_crypto.sha256())
+def new(name, data=b""):
+    name = _name(name)
+    h = _Hash(name, _ALGORITHMS[name][0]())
     if data:
         h.update(data)
     return h
 
 
-def new(name, data=b""):
-    if name.lower().replace("-", "") != "sha256":
-        raise ValueError("unsupported hash type " + name)
-    return sha256(data)
+def sha1(data=b""):
+    return new("sha1", data)
+
+
+def sha256(data=b""):
+    return new("sha256", data)
+
+
+def sha384(data=b""):
+    return new("sha384", data)
+
+
+def sha512(data=b""):
+    return new("sha512", data)
+
+
+def pbkdf2_hmac(hash_name, password, salt, iterations, dklen=None):
+    """PBKDF2 (RFC 8018) with HMAC over `hash_name`, in C; CPython's signature."""
+    name = _name(hash_name)
+    if dklen is None:
+        dklen = _ALGORITHMS[name][1]
+    if not isinstance(iterations, int) or not isinstance(dklen, int):
+        raise TypeError("iterations and dklen must be int")
+    if iterations < 1:
+        raise ValueError("iteration value must be greater than 0.")
+    if dklen < 1:
+        raise ValueError("key length must be greater than 0.")
+    return _crypto.pbkdf2_hmac(name, _bytes_like(password), _bytes_like(salt), iterations, dklen)
