@@ -19,8 +19,11 @@ HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()   # MTH({}) (RFC 9162 2.1.1)
 MAX_CAPACITY = 1 << 24   # 16 Mi leaves, 1 GiB of levels: far above any heap the kernel has
 PIECE_MAX = 64 << 10     # the largest piece snapshot_pieces() gives
+# The two formats' versions are in their magic too (CHANGELOG.md's table of formats).
+SNAPSHOT_VERSION = 1
 SNAPSHOT_MAGIC = b"QENEX-MERKLE-v1\x00"
 _HEADER_SIZE = len(SNAPSHOT_MAGIC) + 8 + HASH_SIZE   # magic, size, SHA-256 of the level bytes
+STH_VERSION = 1
 STH_PREFIX = b"QENEX-STH-v1\x00"
 
 
