@@ -19,8 +19,11 @@ HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()   # MTH({}) (RFC 9162 2.1.1)
 MAX_CAPACITY = 1 << 24   # 16 Mi leaves, 1 GiB of levels: far above any heap the kernel has
 PIECE_MAX = 64 << 10     # the largest piece snapshot_pieces() gives
+# The two formats' versions are in their magic too (CHANGELOG.md's table of formats).
+SNAPSHOT_VERSION = 1
 SNAPSHOT_MAGIC = b"QENEX-MERKLE-v1\x00"
 _HEADER_SIZE = len(SNAPSHOT_MAGIC) + 8 + HASH_SIZE   # magic, size, SHA-256 of the level bytes
+STH_VERSION = 1
 STH_PREFIX = b"QENEX-STH-v1\x00"
 
 
@@ -61,6 +64,13 @@ def _split(n):
     return k
 
 
+def _put(view, off, data):
+    """view[off:off+len(data)] = data in O(len(data)). MicroPython's slice assignment to a
+    bytearray or memoryview memmoves everything after the slice even when the length does not
+    change (O(size) per store, seconds for a big level); slicing first makes that tail empty."""
+    view[off:off + len(data)][:] = data
+
+
 def _is_hash(h):
     return isinstance(h, (bytes, bytearray)) and len(h) == HASH_SIZE
 
@@ -85,43 +95,43 @@ class Tree:
         """Add one leaf hash (leaf_hash(entry)); returns its index. O(1) hashes amortised."""
         if not _is_hash(lh):
             raise ValueError("a leaf hash is 32 bytes")
-        i = self.size
-        if i >= self.capacity:
+        if self.size >= self.capacity:
             raise Full("audit tree full: capacity %d leaves" % self.capacity)
-        self.levels[0][i * HASH_SIZE:(i + 1) * HASH_SIZE] = lh
+        self._add(lh)
+        return self.size - 1
+
+    def _add(self, lh):
+        i = self.size
+        _put(self._views[0], i * HASH_SIZE, lh)
         k = 0
         while i & 1:   # i closes a block at level k: its pair's parent is now complete
             i >>= 1
             self._combine(k, i)
             k += 1
         self.size += 1
-        return self.size - 1
 
     def _combine(self, k, j):
         # level k+1, index j from its children 2j and 2j+1, which lie side by side at level k.
         o = j * 2 * HASH_SIZE
         h = hashlib.sha256(b"\x01")
         h.update(self._views[k][o:o + 2 * HASH_SIZE])
-        self.levels[k + 1][j * HASH_SIZE:(j + 1) * HASH_SIZE] = h.digest()
+        _put(self._views[k + 1], j * HASH_SIZE, h.digest())
 
     def extend(self, leaf_hashes):
-        """Append many leaf hashes given as one bytes of 32-byte hashes, level by level (the
-        same hashes as append, fewer Python steps: for a restore after a reboot)."""
+        """Append many leaf hashes given as one bytes of 32-byte hashes (a restore after a
+        reboot). Leaf by leaf as append does: in the kernel a loop of level-by-level hashes
+        alone measured quadratic (MicroPython's allocator: 8,000 hashes took 8.9 s without a
+        collection), the same hashes interleaved with the leaves' stores linear (0.6 s for
+        16,000 leaves)."""
         if len(leaf_hashes) % HASH_SIZE:
             raise ValueError("leaf hashes come in 32-byte pieces, got %d bytes"
                              % len(leaf_hashes))
-        old = self.size
-        new = old + len(leaf_hashes) // HASH_SIZE
-        if new > self.capacity:
+        count = len(leaf_hashes) // HASH_SIZE
+        if self.size + count > self.capacity:
             raise Full("audit tree full: %d + %d leaves > capacity %d"
-                       % (old, new - old, self.capacity))
-        self.levels[0][old * HASH_SIZE:new * HASH_SIZE] = leaf_hashes
-        k = 0
-        while k + 1 < len(self.levels):
-            for j in range(old >> (k + 1), new >> (k + 1)):
-                self._combine(k, j)
-            k += 1
-        self.size = new
+                       % (self.size, count, self.capacity))
+        for o in range(0, count * HASH_SIZE, HASH_SIZE):
+            self._add(leaf_hashes[o:o + HASH_SIZE])
 
     @classmethod
     def restore(cls, leaf_hashes, capacity):
@@ -278,7 +288,7 @@ class Tree:
                     si += 1
                     so = 0
                 n = min(len(p) - po, spans[si][1] - so)
-                t.levels[spans[si][0]][so:so + n] = p[po:po + n]
+                _put(t._views[spans[si][0]], so, p[po:po + n])
                 so += n
                 po += n
         if digest.digest() != want:

@@ -72,18 +72,25 @@ def test_version_has_one_source():
 
 def changelog_formats():
     """{magic: version} from CHANGELOG.md's table of formats."""
-    rows = re.findall(r"^\|[^|\n]+\|[^|\n]+\| `([A-Z0-9]+)` \| (\d+) \|$", read("CHANGELOG.md"),
-                      re.M)
+    rows = re.findall(r"^\|[^|\n]+\|[^|\n]+\| `([A-Z0-9-]+)` \| (\d+) \|$",
+                      read("CHANGELOG.md"), re.M)
     return {magic: int(v) for magic, v in rows}
 
 
 def test_format_versions_in_the_code_are_the_changelogs():
+    from security import merkle
     from transaction import engine, requests, superblock, wal
     assert requests.MAGIC[:3] == "QXR" and requests.MAGIC[3:].isdigit()
     code = {superblock.MAGIC.decode(): superblock.VERSION,
             wal.MAGIC.decode(): wal.VERSION,
             requests.MAGIC: int(requests.MAGIC[3:]),
             engine.SNAPSHOT_MAGIC.decode(): engine.SNAPSHOT_VERSION}
+    for magic, version in ((merkle.SNAPSHOT_MAGIC, merkle.SNAPSHOT_VERSION),
+                           (merkle.STH_PREFIX, merkle.STH_VERSION)):
+        # the audit formats name their version in the magic: b"QENEX-NAME-vN\0"
+        m = re.fullmatch(rb"(QENEX-[A-Z]+)-v(\d+)\x00", magic)
+        assert m and int(m.group(2)) == version, magic
+        code[m.group(1).decode()] = version
     assert changelog_formats() == code, \
         "a format's version changed: say so in CHANGELOG.md (the table and a line)"
     # The WAL's chain seed names its version too.
