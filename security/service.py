@@ -30,7 +30,7 @@ class AuthError(Exception):
     """401 (no or bad credential), 403 (not allowed), 429 (too many), 503 (unavailable)."""
 
     def __init__(self, status, code, message, field=None, retry_after=None):
-        Exception.__init__(self, message)
+        super().__init__(message)
         self.status = status
         self.code = code
         self.message = message

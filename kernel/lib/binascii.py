@@ -41,3 +41,66 @@ def unhexlify(data):
 
 
 a2b_hex = unhexlify
+
+
+_B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_REV = bytearray(b"\xff" * 256)
+for _i in range(64):
+    _B64_REV[_B64[_i]] = _i
+
+
+def b2a_base64(data, newline=True):
+    """Standard base64 (RFC 4648 section 4) with '=' padding, as CPython's."""
+    data = bytes(data)
+    out = bytearray()
+    n = len(data)
+    i = 0
+    while i + 3 <= n:
+        v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2]
+        out.append(_B64[v >> 18])
+        out.append(_B64[(v >> 12) & 63])
+        out.append(_B64[(v >> 6) & 63])
+        out.append(_B64[v & 63])
+        i += 3
+    rest = n - i
+    if rest:
+        v = data[i] << 16
+        if rest == 2:
+            v |= data[i + 1] << 8
+        out.append(_B64[v >> 18])
+        out.append(_B64[(v >> 12) & 63])
+        out.append(_B64[(v >> 6) & 63] if rest == 2 else 61)
+        out.append(61)
+    if newline:
+        out.append(10)
+    return bytes(out)
+
+
+def a2b_base64(data, strict_mode=True):
+    """Standard base64 with '=' padding to whole quanta (strict: anything else is an Error;
+    CPython's default is lenient, its strict_mode=True behaves like this)."""
+    if isinstance(data, str):
+        data = data.encode()
+    data = bytes(data).rstrip(b"\n")
+    if len(data) % 4:
+        raise Error("Incorrect padding")
+    out = bytearray()
+    for i in range(0, len(data), 4):
+        q = data[i:i + 4]
+        pad = 0
+        if i + 4 == len(data):
+            if q[3] == 61:
+                pad = 2 if q[2] == 61 else 1
+        v = 0
+        for j in range(4 - pad):
+            d = _B64_REV[q[j]]
+            if d == 255:
+                raise Error("Invalid base64 character")
+            v = (v << 6) | d
+        v <<= 6 * pad
+        out.append(v >> 16)
+        if pad < 2:
+            out.append((v >> 8) & 255)
+        if pad < 1:
+            out.append(v & 255)
+    return bytes(out)

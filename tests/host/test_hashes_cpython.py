@@ -64,6 +64,25 @@ def test_binascii_matches(data, value):
     assert kbinascii.crc32(data, value) == binascii.crc32(data, value)
     assert kbinascii.hexlify(data) == binascii.hexlify(data)
     assert kbinascii.unhexlify(binascii.hexlify(data)) == data
+    assert kbinascii.b2a_base64(data) == binascii.b2a_base64(data)
+    assert kbinascii.b2a_base64(data, newline=False) == binascii.b2a_base64(data, newline=False)
+    enc = binascii.b2a_base64(data)
+    assert kbinascii.a2b_base64(enc) == data
+    assert kbinascii.a2b_base64(enc.decode()) == data
+
+
+@given(st.binary(max_size=40))
+def test_a2b_base64_refuses_what_strict_cpython_refuses(data):
+    try:
+        want = binascii.a2b_base64(data, strict_mode=True)
+    except binascii.Error:
+        want = None
+    try:
+        got = kbinascii.a2b_base64(data)
+    except ValueError:
+        got = None
+    if got is not None:
+        assert got == want, (data, got, want)
 
 
 ALGOS = st.sampled_from(["sha1", "sha256", "sha384", "sha512"])

@@ -2,6 +2,7 @@
 # and console command, plus no credential and a wrong one, each expecting exactly allow or
 # deny; a second factor (TOTP made with pyotp) for privileged actions; revocation at once;
 # the audit trail holding every state change, its tree head verified by qenex-audit.
+import base64
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from qemu_console import Kernel, free_port
 from security import access
+from tests.host.support import fakeauthn
 from tools.apiclient import Api
 
 ROLES = access.ROLES
@@ -52,12 +54,17 @@ def kernel(tmp_path_factory):
         s, d = c.request("POST", "/api/v1/auth/mfa/totp", {})
         assert s == 201, (s, d)
         k.totp = pyotp.TOTP(d["secret"])
-        s, d = c.request("POST", "/api/v1/auth/mfa/totp/confirm", {"code": k.totp.now()})
+        k.last_code_step = -1
+        s, d = c.request("POST", "/api/v1/auth/mfa/totp/confirm", {"code": otp(k)})
         assert s == 200, (s, d)
         k.keys = {"admin": k.api_key}
+        # A one-time code is good once: privileged calls below use a WebAuthn session (a
+        # hardware key made on the host), the console a code.
+        k.session = webauthn_session(k)
         for role in ROLES[1:]:
-            s, d = c.request("POST", "/api/v1/auth/principals", {"id": role, "role": role},
-                             headers={"X-QENEX-OTP": otp(k)})
+            with k.api(key=k.session) as s_api:
+                s, d = s_api.request("POST", "/api/v1/auth/principals",
+                                     {"id": role, "role": role})
             assert s == 201, (role, s, d)
             k.keys[role] = d["key"]
     yield k
@@ -65,14 +72,46 @@ def kernel(tmp_path_factory):
 
 
 def otp(k):
-    """A TOTP code the kernel has not seen yet (a code is good once: wait for the next step)."""
-    last = getattr(k, "last_code_step", None)
-    step = int(time.time()) // 30
-    if last is not None and step <= last:
+    """A TOTP code the kernel has not seen yet: a code is good once, and the kernel takes the
+    step of now or the next one; past that, wait for time to move on."""
+    while True:
+        now = int(time.time()) // 30
+        step = max(now, k.last_code_step + 1)
+        if step <= now + 1:
+            k.last_code_step = step
+            return k.totp.at(step * 30)
         time.sleep(30 - time.time() % 30 + 0.2)
-        step = int(time.time()) // 30
-    k.last_code_step = step
-    return k.totp.at(step * 30)
+
+
+def webauthn_session(k):
+    """Register a P-256 hardware key (tests/host/support/fakeauthn.py) and open a session
+    with it: the second factor for privileged calls."""
+    auth = fakeauthn.FakeAuthenticator(fakeauthn.ES256, os.urandom(31) + b"\x01",
+                                       os.urandom(16))
+    rp, origin = "localhost", "http://localhost:8080"
+    with k.api() as c:
+        s, opts = c.request("POST", "/api/v1/auth/webauthn/register/begin", {})
+        assert s == 200, (s, opts)
+        cdj, att = auth.register(rp, origin, unb64(opts["challenge"]))
+        s, d = c.request("POST", "/api/v1/auth/webauthn/register",
+                         {"client_data_json": b64(cdj), "attestation_object": b64(att)})
+        assert s == 201, (s, d)
+        cid = d["credential_id"]
+        s, opts = c.request("POST", "/api/v1/auth/webauthn/assert/begin", {})
+        cdj, ad, sig = auth.assertion(rp, origin, unb64(opts["challenge"]))
+        s, d = c.request("POST", "/api/v1/auth/webauthn/assert", {
+            "credential_id": cid, "client_data_json": b64(cdj), "authenticator_data": b64(ad),
+            "signature": b64(sig)})
+        assert s == 201 and d["mfa"] is True, (s, d)
+    return d["session"]
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def unb64(t):
+    return base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))
 
 
 def routes(k):
@@ -106,7 +145,7 @@ def test_every_role_and_every_route_is_exactly_allowed_or_denied(kernel):
             key = {"none": None, "wrong": wrong}.get(who, kernel.keys.get(who))
             headers = {}
             if who == "admin" and perm in access.PRIVILEGED:
-                headers["X-QENEX-OTP"] = otp(kernel)
+                key = kernel.session
             with Api(kernel.http_port, timeout=60, key=key) as c:
                 s, d = c.request(method, url, body, headers)
             allowed = perm == access.OPEN or (
