@@ -1,5 +1,5 @@
 """Canonical JSON: the exact text of CPython's
-``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)`` for objects of
+``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` for objects of
 dicts (str keys), lists, str, int, bool and None. The audit trail's leaves and the security
 records are this text, so a verifier on any host recomputes the same bytes (MicroPython's
 json has no sort_keys). Floats are refused: nothing here is measured in floats. Portable.
@@ -14,7 +14,7 @@ def _string(s, out):
     out.append('"')
     plain = True
     for c in s:
-        if c in _ESC or c < " " or c > "~":
+        if c < " " or c == '"' or c == "\\":
             plain = False
             break
     if plain:
@@ -24,15 +24,10 @@ def _string(s, out):
             e = _ESC.get(c)
             if e is not None:
                 out.append(e)
-            elif " " <= c <= "~":
-                out.append(c)
+            elif c < " ":
+                out.append("\\u%04x" % ord(c))
             else:
-                n = ord(c)
-                if n > 0xFFFF:       # a surrogate pair, as CPython writes it
-                    n -= 0x10000
-                    out.append("\\u%04x\\u%04x" % (0xD800 | (n >> 10), 0xDC00 | (n & 0x3FF)))
-                else:
-                    out.append("\\u%04x" % n)
+                out.append(c)          # UTF-8 as it is (ensure_ascii=False)
     out.append('"')
 
 
