@@ -114,7 +114,8 @@ class SecurityService:
         try:
             if self.principals.audit_private is None:
                 await self._log("audit_key", {"private": await self._p256_private()})
-            if not self._admin_keys():
+            if not self.principals.keys:
+                # The first boot (or a crash before its key was durable): no key exists.
                 await self._first_admin()
             self.state = "up"
             self.ledger.on_event(self._ledger_event)
@@ -127,16 +128,6 @@ class SecurityService:
             self.state = "down"
             self.reason = "start failed: %s: %s" % (type(e).__name__, e)
             self.log("security: down: " + self.reason)
-
-    def _admin_keys(self):
-        """Keys of admin principals (none on a blank disk, or after a crash in between the
-        first admin's records)."""
-        n = 0
-        for k in self.principals.keys.values():
-            p = self.principals.principals.get(k.principal)
-            if p is not None and p.role == "admin" and not p.disabled:
-                n += 1
-        return n
 
     async def _first_admin(self):
         sc = self.cfg["security"]
