@@ -98,6 +98,7 @@ class SecurityService:
         ledger.add_journal(self.audit)
         # The entries' bytes grow with the trail: keep their room out of the ledger's.
         ledger.reserve_heap(sc["audit_capacity"] * audit.ENTRY_BYTES)
+        ledger.on_event(self._ledger_event)
 
     # ---- start ---------------------------------------------------------------------------
 
@@ -118,7 +119,6 @@ class SecurityService:
                 # The first boot (or a crash before its key was durable): no key exists.
                 await self._first_admin()
             self.state = "up"
-            self.ledger.on_event(self._ledger_event)
             rep = self.ledger.report or {}
             await self.record({"kind": "system", "event": "boot",
                                "detail": "ledger: %d records replayed%s" % (
@@ -157,6 +157,12 @@ class SecurityService:
         await self.ledger.append_journal(self.principals.record(kind, fields))
 
     def _ledger_event(self, kind, text):
+        if kind == "up" and self.state == "down":
+            # The ledger came up after the boot (`ledger format` of a foreign disk): the
+            # credentials live in its log, so start again (a new disk: a new admin key).
+            self.state = "starting"
+            self.sched.spawn(self.start(), "security-start")
+            return
         if self.state != "up" or self.ledger.state != "up":
             return
         if kind == "checkpoint":

@@ -123,12 +123,11 @@ class Soak:
         self.counts["ledger_full"] += 1
 
     def logged(self):
-        """(records, committed, rejected) of the log, not counting seals: the kernel appends
-        an empty seal record on its own once the log is quiet (LEDGER.md), and the wrap of
-        the log into a new segment may add a PAD record (transaction/FORMAT.md)."""
+        """(records, committed, rejected) of the ledger: its own requests in the log, not the
+        seals, pads or the audit trail's entries (a refused request has its audit entry:
+        security/AUDIT.md)."""
         m = self.call("GET", "/api/v1/metrics/transactions")[1]
-        return (m["wal_records"] - m["seals"] - m["wal_pads"], m["committed"],
-                m["rejected"])
+        return (m["ledger_records"], m["committed"], m["rejected"])
 
     def sample_heap(self):
         st, body = self.call("GET", "/status")

@@ -135,6 +135,7 @@ class LedgerService:
         self.apply_us = 0
         self._journals = {}               # tag -> journals.Journal of another package
         self.heap_reserve = HEAP_RESERVE  # + what journals may still take (reserve_heap)
+        self.ledger_records = 0           # ledger requests logged and applied since the boot
         self._jwaiting = {}               # id(record) -> [done, error] of append_journal
         self.events = []                  # (kind, text) -> callbacks: on_event
 
@@ -158,8 +159,9 @@ class LedgerService:
         self.heap_reserve += nbytes
 
     def on_event(self, callback):
-        """``callback(kind, text)`` for the service's events: ``checkpoint`` (done), ``down``
-        (the reason). The audit trail records them."""
+        """``callback(kind, text)`` for the service's events: ``up`` (recovered: at boot, or
+        after `ledger format`), ``checkpoint`` (done), ``down`` (the reason). The security
+        package records them and starts again after a format."""
         self.events.append(callback)
 
     def _event(self, kind, text):
@@ -293,6 +295,7 @@ class LedgerService:
             "; torn tail cut at segment %d offset %d (seq %d)" % (
                 torn["segment"], torn["offset"], torn["seq"]) if torn else ""))
         self.task = self.sched.spawn(self._maintain(), "ledger")
+        self._event("up", self.status())
 
     def _limit_capacity(self, led):
         """Admit no more than the heap can hold at the worst (every new event keeping its
@@ -468,6 +471,8 @@ class LedgerService:
             self._down("record %d could not be applied (%s: %s); restart to recover"
                        % (seq, type(e).__name__, e))
             return
+        if record:
+            self.ledger_records += 1
         if w is not None:
             w.results = results
 
@@ -680,6 +685,8 @@ class LedgerService:
             w = self.store.wal.stats()
             out["wal_bytes"] = w["bytes_written"]
             out["wal_records"] = w["records"]
+            # Of them, the ledger's own requests (not seals, pads or other journals' records).
+            out["ledger_records"] = self.ledger_records
             out["wal_pads"] = w["pads"]
             out["wal_groups"] = w["groups"]
             out["wal_used_bytes"] = self.store.usage()["used"]

@@ -16,8 +16,9 @@ def test_banner_and_prompt(kernel):
 
 def test_help_lists_every_command(kernel):
     out = kernel.cmd("help")
-    for name in ("help", "status", "uptime", "metrics cpu|memory|transactions|security", "debug memory",
-                 "config show", "python", "reboot", "halt", "selftest", "tasks"):
+    for name in ("help", "status", "uptime", "metrics cpu|memory|transactions|security",
+                 "debug memory", "config show", "python", "reboot", "halt", "selftest",
+                 "tasks", "login", "audit"):
         assert name in out, name
     assert "usage" in kernel.cmd("help metrics").lower()
 

@@ -40,8 +40,14 @@ def call(k, method, path, body=None, headers=None, raw=None):
         return c.request_json(method, path, raw if raw is not None else body, headers)
 
 
-def wal_bytes(k):
-    return call(k, "GET", "/api/v1/metrics/transactions")[1]["wal_bytes"]
+def ledger_state(k):
+    """What the ledger holds and logged of its own (not the audit trail's entries)."""
+    m = call(k, "GET", "/api/v1/metrics/transactions")[1]
+    return (m["ledger_records"], m["committed"], m["rejected"], m["accounts"], m["transfers"])
+
+
+def audit_size(k):
+    return call(k, "GET", "/api/v1/audit/sth")[1]["tree_size"]
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +126,8 @@ def test_rules_broken_are_4xx_with_codes(led):
 
 
 def test_bad_input_is_400_and_writes_nothing(led):
-    before = wal_bytes(led)
+    before = ledger_state(led)
+    entries = audit_size(led)
     cases = ((dict(SEED, amount="1.001"), "amount"), (dict(SEED, amount="-5.00"), "amount"),
              (dict(SEED, amount="0.00"), "amount"), (dict(SEED, amount="1e400"), "amount"),
              (dict(SEED, amount="9" * 40), "amount"), (dict(SEED, amount=[1]), "amount"),
@@ -141,7 +148,14 @@ def test_bad_input_is_400_and_writes_nothing(led):
             "currency": "USD"}
     s, out = call(led, "POST", "/api/v1/transactions", {"transfers": [item] * 8191})
     assert s == 400 and out["error"]["code"] == "too_many_items", out
-    assert wal_bytes(led) == before
+    assert ledger_state(led) == before
+    # Nothing in the ledger; each refused request (but the 415, refused before any handler)
+    # has its audit entry (security/AUDIT.md).
+    n = audit_size(led) - entries
+    assert n == 15, n
+    s, page = call(led, "GET", "/api/v1/audit/entries?start=%d&count=15" % entries)
+    assert [(e["entry"]["kind"], e["entry"]["status"]) for e in page["entries"]] == \
+        [("request", 400)] * 15, page
 
 
 def test_batch_of_8190_and_two_phase(led):
@@ -217,11 +231,21 @@ def test_a_disk_with_other_data_is_never_formatted_over(tmp_path):
         with open(disk, "rb") as f:
             assert f.read(12) == b"not a ledger"        # untouched
         assert "format" in k.cmd("ledger")
+        # No credentials without a ledger: the console is a maintenance console until the
+        # format; then the security service starts on the new disk and shows its admin key.
+        assert "maintenance" in k.cmd("whoami")
         out = k.cmd("ledger format", timeout=120)
         assert "ledger: up" in out, out
         wait_ledger(k)
+        deadline = time.monotonic() + 60
+        while not k.take_key():           # the line is in the console's output by now
+            assert time.monotonic() < deadline, k.output()[-2000:]
+            k.cmd("uptime")
         s, out = call(k, "POST", "/api/v1/accounts", {"id": "A1", "currency": "EUR"})
         assert s == 201, out
-        assert "error" in k.cmd("ledger format")      # never over a ledger
+        assert "permission denied" in k.cmd("ledger format")   # logged out now
+        assert "logged in as admin" in k.cmd("login " + k.api_key)
+        out = k.cmd("ledger format")
+        assert "error: only a disk that holds no ledger" in out, out   # never over a ledger
     finally:
         k.close()
