@@ -38,6 +38,7 @@ ERROR_DESCRIPTIONS = {
     415: "Request body is not application/json",
     422: "A rule of the ledger refuses it (insufficient funds, currency mismatch, closed "
          "account, ...)",
+    414: "Request line (path and query) too long",
     431: "Request head too large or too many header fields",
     401: "No credential, or a bad one (see WWW-Authenticate)",
     403: "The credential's role lacks the route's permission, or it is outside its role's "
@@ -50,7 +51,7 @@ ERROR_DESCRIPTIONS = {
     507: "No room: the ledger's log, the ledger or the audit trail is full; nothing was done",
 }
 
-COMMON_ERRORS = (400, 405, 408, 431, 500, 503)
+COMMON_ERRORS = (400, 405, 408, 414, 431, 500, 503)
 BODY_ERRORS = (411, 413, 415)
 BODY_METHODS = ("POST", "PUT", "PATCH")
 
