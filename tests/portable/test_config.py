@@ -2,17 +2,9 @@
 # runner on MicroPython.  Plain functions, assert and try/except only; TOML text is embedded.
 from kernel import config
 from transaction import currency
+from tests.portable.support.asserts import raises
 
 MiB = 1024 * 1024
-
-
-def raises(exc, fn, *args, **kw):
-    """Call fn and return the exception of type exc it raises; fail if it does not."""
-    try:
-        fn(*args, **kw)
-    except exc as e:
-        return e
-    raise AssertionError("expected %s from %r" % (exc.__name__, args))
 
 
 def system(text):

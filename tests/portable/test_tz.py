@@ -2,6 +2,7 @@
 # on MicroPython. Expected instants are fixed numbers (checked once against CPython's zoneinfo;
 # tests/host/test_tz_host.py compares at random instants).
 from security import tz
+from tests.portable.support.asserts import raises
 
 HOUR = 3600
 NY_DST_START = 1772953200   # 2026-03-08T07:00:00Z: 02:00 EST becomes 03:00 EDT
@@ -20,15 +21,6 @@ REQUIRED = ("UTC", "Etc/UTC", "America/New_York", "America/Chicago", "America/De
             "Europe/Warsaw", "Europe/Moscow", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore",
             "Asia/Hong_Kong", "Asia/Shanghai", "Asia/Tokyo", "Asia/Seoul", "Australia/Sydney",
             "Pacific/Auckland", "Africa/Johannesburg")
-
-
-def raises(exc, fn, *args, **kw):
-    """Call fn and return the exception of type exc it raises; fail if it does not."""
-    try:
-        fn(*args, **kw)
-    except exc as e:
-        return e
-    raise AssertionError("expected %s from %r" % (exc.__name__, args))
 
 
 def bad_zone(text, *fragments):

@@ -1,17 +1,9 @@
 # Portable tests for security/windows.py: run by pytest on CPython and by the in-kernel test
 # runner on MicroPython. Instants are fixed epoch seconds built with security.tz.days_from_civil.
 from security import tz, windows
+from tests.portable.support.asserts import raises
 
 HOUR = 3600
-
-
-def raises(exc, fn, *args, **kw):
-    """Call fn and return the exception of type exc it raises; fail if it does not."""
-    try:
-        fn(*args, **kw)
-    except exc as e:
-        return e
-    raise AssertionError("expected %s from %r" % (exc.__name__, args))
 
 
 def at(y, m, d, hh=0, mm=0, ss=0, offset=0):
