@@ -57,6 +57,7 @@ ROUTES = {
     ("DELETE", "/api/v1/auth/keys/{key_id}"): "auth.self",
     ("POST", "/api/v1/auth/mfa/totp"): "auth.self",
     ("POST", "/api/v1/auth/mfa/totp/confirm"): "auth.self",
+    ("POST", "/api/v1/auth/mfa/hotp"): "auth.self",
     ("POST", "/api/v1/auth/webauthn/register/begin"): "auth.self",
     ("POST", "/api/v1/auth/webauthn/register"): "auth.self",
     ("POST", "/api/v1/auth/webauthn/assert/begin"): "auth.self",
@@ -105,6 +106,11 @@ COMMANDS = {
 }
 
 
+# What [security] public_monitoring = true opens to callers without a credential (a
+# monitoring network that scrapes /metrics); otherwise they need system.read.
+MONITORING = (("GET", "/status"), ("GET", "/metrics"), ("GET", "/api/v1/metrics/{kind}"))
+
+
 def role_allows(role, permission):
     """True if ``role`` holds ``permission`` (OPEN: everyone, even without a role)."""
     if permission == OPEN:
@@ -112,10 +118,12 @@ def role_allows(role, permission):
     return permission in ROLE_PERMISSIONS.get(role, ())
 
 
-def route_permission(method, pattern):
+def route_permission(method, pattern, public_monitoring=False):
     """The permission of a route, or None when it is not in the table (refused)."""
     if method == "HEAD":
         method = "GET"
+    if public_monitoring and (method, pattern) in MONITORING:
+        return OPEN
     return ROUTES.get((method, pattern))
 
 

@@ -37,7 +37,7 @@ class Guard:
 
     def permission(self, route):
         """The route's permission for the OpenAPI document (None: in no table: refused)."""
-        p = access.route_permission(route.method, route.pattern)
+        p = access.route_permission(route.method, route.pattern, self.svc.public_monitoring)
         return p if p is not None else "refused"
 
     async def before(self, req):
@@ -284,6 +284,41 @@ class SecurityApi:
         except ValueError as e:
             raise HttpError(400, "invalid_field", str(e))
 
+    async def hotp_enroll(self, req):
+        from security import otp
+        d = _body(req)
+        try:
+            secret = otp.b32decode(_str(d, "secret", most=208))
+        except ValueError:
+            raise HttpError(400, "invalid_field", "secret: the token's seed in base32 (at "
+                            "least 16 bytes)", "secret")
+        counter = d.get("counter", 0)
+        digits = d.get("digits", 6)
+        algorithm = d.get("algorithm", "SHA1")
+        if type(counter) is not int or not 0 <= counter < 1 << 40:
+            raise HttpError(400, "invalid_field", "counter is an integer >= 0", "counter")
+        if digits not in (6, 7, 8):
+            raise HttpError(400, "invalid_field", "digits is 6, 7 or 8", "digits")
+        if algorithm not in ("SHA1", "SHA256", "SHA512"):
+            raise HttpError(400, "invalid_field", "algorithm is SHA1, SHA256 or SHA512",
+                            "algorithm")
+        code = _str(d, "code", most=10)
+        p = req.who.principal
+        if p.hotp is not None and not req.who.mfa:
+            now = req.headers.get("x-qenex-otp")
+            if not now or not await self.svc.check_otp(p, now):
+                raise HttpError(401, "mfa_required", "replacing a token needs a code of the "
+                                "current second factor in X-QENEX-OTP", "x-qenex-otp")
+        try:
+            ok = await self._do(self.svc.enroll_hotp(p, secret, counter, digits, algorithm,
+                                                     code))
+        except ValueError as e:
+            raise HttpError(400, "invalid_field", str(e), "secret")
+        if not ok:
+            raise HttpError(400, "invalid_field", "the code does not match the token's next "
+                            "codes", "code")
+        return response.json_response({"enrolled": True}, 201)
+
     def list_principals(self, req):
         ps = self.svc.principals.principals
         return {"principals": [ps[k].public() for k in sorted(ps)]}
@@ -429,6 +464,9 @@ class SecurityApi:
             name="webauthnAssert", tags=a, summary="Verify an assertion (user verified): a "
             "session token with the second factor checked, for privileged actions",
             responses={201: ("The session", OBJ)}, errors=[400, 401])
+        add("POST", "/api/v1/auth/mfa/hotp", self.hotp_enroll, name="enrollHotp", tags=a,
+            summary="Enroll an OATH hardware token (HOTP, RFC 4226): its base32 seed, counter "
+            "and a code it shows now", responses={201: ("Enrolled", OBJ)}, errors=[400, 401])
         add("GET", "/api/v1/auth/principals", self.list_principals, name="listPrincipals",
             tags=a, summary="Every principal (auth.admin)", responses={200: ("Principals", OBJ)},
             errors=[401, 403])

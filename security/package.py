@@ -59,6 +59,7 @@ SECTIONS = (
          100000),
         ("rate_limit", "rate_limit", config.int_range(1, 1000000), None, 5000),
         ("mfa_for_privileged", "mfa_for_privileged", config.boolean, None, True),
+        ("public_monitoring", "public_monitoring", config.boolean, None, False),
         ("admin_key_hash", "admin_key_hash", _key_hash, None, None),
         ("webauthn_rp_id", "webauthn_rp_id", _text(253), None, "localhost"),
         ("webauthn_origin", "webauthn_origin", _text(256), None, "http://localhost:8080"),

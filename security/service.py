@@ -81,6 +81,7 @@ class SecurityService:
         self.session_us = sc["session_timeout_seconds"] * 10 ** 6
         self.rate = sc["rate_limit"]
         self.mfa_privileged = sc["mfa_for_privileged"]
+        self.public_monitoring = sc["public_monitoring"]
         self.principals = principals.Principals()
         self.audit = audit.AuditLog(sc["audit_capacity"])
         self.state = "starting"
@@ -120,10 +121,13 @@ class SecurityService:
                 await self._first_admin()
             self.state = "up"
             rep = self.ledger.report or {}
+            torn = rep.get("torn")
             await self.record({"kind": "system", "event": "boot",
-                               "detail": "ledger: %d records replayed%s" % (
-                                   self.ledger.replayed,
-                                   ", new disk formatted" if rep.get("formatted") else "")})
+                               "detail": "ledger: %d records replayed in %d ms%s%s" % (
+                                   self.ledger.replayed, self.ledger.replay_ms,
+                                   ", new disk formatted" if rep.get("formatted") else "",
+                                   ", torn tail cut at seq %d" % torn["seq"] if torn else ""),
+                               "config_sha256": self._config_digest()})
         except Exception as e:
             self.state = "down"
             self.reason = "start failed: %s: %s" % (type(e).__name__, e)
@@ -145,6 +149,14 @@ class SecurityService:
         # Shown before it is durable: a crash in between leaves no admin key, and the next
         # boot makes and shows another; never a durable key no one saw.
         await self.issue_key("admin", show=True)
+
+    def _config_digest(self):
+        """SHA-256 of the effective configuration (what `config show` prints): the audit
+        trail says which configuration each boot ran with."""
+        from kernel import config
+        if not hasattr(self.cfg, "sections"):
+            return None                       # a test's plain dict
+        return hashlib.sha256(config.format_config(self.cfg).encode()).hexdigest()
 
     async def _p256_private(self):
         while True:
@@ -443,6 +455,19 @@ class SecurityService:
                                            "sign_count": count})
         return await self.open_session(p, True)
 
+    async def enroll_hotp(self, p, secret, counter, digits, algorithm, code):
+        """An OATH hardware token (HOTP): its seed (from the token's seed file) and a code it
+        shows now, which must match within the look-ahead; the counter is durable."""
+        from security import otp
+        c = otp.verify_hotp(secret, code, counter, look_ahead=20, digits=digits,
+                            algorithm=algorithm)
+        if c is None:
+            self._failed(p, self.clock_ns())
+            return False
+        await self._log("hotp", {"id": p.id, "secret": _hex(secret), "algorithm": algorithm,
+                                 "digits": digits, "counter": c + 1})
+        return True
+
     def has_second_factor(self, p):
         return (p.totp is not None and p.totp["confirmed"]) or p.hotp is not None or \
             bool(p.webauthn)
@@ -490,7 +515,7 @@ class SecurityService:
         req.who = None
         req.audit = False
         route = req.route
-        perm = access.route_permission(route.method, route.pattern)
+        perm = access.route_permission(route.method, route.pattern, self.public_monitoring)
         if perm == access.OPEN:
             return
         try:

@@ -99,7 +99,8 @@ def test_defaults():
         "security": {"password_min_length": 12, "session_timeout_seconds": 900,
                      "max_failed_logins": 5, "lockout_seconds": 900, "audit_log": True,
                      "audit_capacity": 100000, "key_hash_iterations": 100000,
-                     "rate_limit": 5000, "mfa_for_privileged": True, "admin_key_hash": None,
+                     "rate_limit": 5000, "mfa_for_privileged": True, "public_monitoring": False,
+                     "admin_key_hash": None,
                      "webauthn_rp_id": "localhost",
                      "webauthn_origin": "http://localhost:8080"},
         "access_windows": {"admin": None, "operator": None, "auditor": None,
@@ -127,7 +128,8 @@ def test_complete_files():
                                "max_failed_logins": 3, "lockout_seconds": 900,
                                "audit_log": True, "audit_capacity": 100000,
                                "key_hash_iterations": 100000, "rate_limit": 5000,
-                               "mfa_for_privileged": True, "admin_key_hash": None,
+                               "mfa_for_privileged": True, "public_monitoring": False,
+                               "admin_key_hash": None,
                                "webauthn_rp_id": "localhost",
                                "webauthn_origin": "http://localhost:8080"}
     assert cfg["swift"] == {"enabled": True, "bic": "DEUTDEFF500"}
@@ -446,7 +448,7 @@ def test_security():
     assert v == {"password_min_length": 8, "session_timeout_seconds": 60,
                  "max_failed_logins": 100, "audit_log": True, "lockout_seconds": 30,
                  "audit_capacity": 5000, "key_hash_iterations": 20000, "rate_limit": 10,
-                 "mfa_for_privileged": False,
+                 "mfa_for_privileged": False, "public_monitoring": False,
                  "admin_key_hash": "0123456789abcdef$20000$00ff$" + "ab" * 32,
                  "webauthn_rp_id": "localhost", "webauthn_origin": "http://localhost:8080"}
     bank_bad("security", "audit_log = false", "the audit trail cannot be turned off")

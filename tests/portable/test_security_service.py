@@ -25,6 +25,7 @@ def config(windows=None, **security):
     sec = {"password_min_length": 12, "session_timeout_seconds": 900, "max_failed_logins": 3,
            "lockout_seconds": 60, "audit_log": True, "audit_capacity": 2000,
            "key_hash_iterations": 1000, "rate_limit": 1000, "mfa_for_privileged": True,
+           "public_monitoring": False,
            "admin_key_hash": None, "webauthn_rp_id": "localhost",
            "webauthn_origin": "http://localhost:8080"}
     sec.update(security)
@@ -361,3 +362,32 @@ def test_openapi_document_shows_the_security_scheme_and_each_permission():
     assert post["security"] == [{"bearer": []}] and post["x-permission"] == "ledger.write"
     assert "401" in post["responses"] and "403" in post["responses"]
     assert doc["paths"]["/health"]["get"]["security"] == []
+
+
+def test_hotp_hardware_token_enrolls_and_each_code_works_once():
+    secret = bytes(range(20))
+    env = Env()
+    d = {"secret": otp.b32encode(secret), "counter": 5, "code": otp.hotp(secret, 7)}
+    env.ok("POST", "/api/v1/auth/mfa/hotp", d, status=201)          # within the look-ahead
+    code = otp.hotp(secret, 8)
+    env.ok("POST", "/api/v1/auth/principals", {"id": "t1", "role": "operator"},
+           headers=(("X-QENEX-OTP", code),), status=201)
+    r = env.request("POST", "/api/v1/auth/principals", {"id": "t2", "role": "operator"},
+                    env.key, (("X-QENEX-OTP", code),))
+    assert r.status == 401 and r.json()["error"]["code"] == "mfa_invalid", r.body
+    # The counter is durable: after a reboot the used code is still refused, the next works.
+    again = Env(env.media)
+    again.key = env.key
+    r = again.request("POST", "/api/v1/auth/principals", {"id": "t2", "role": "operator"},
+                      env.key, (("X-QENEX-OTP", code),))
+    assert r.status == 401, r.body
+    again.ok("POST", "/api/v1/auth/principals", {"id": "t2", "role": "operator"},
+             headers=(("X-QENEX-OTP", otp.hotp(secret, 9)),), status=201)
+
+
+def test_public_monitoring_opens_status_and_metrics_only():
+    env = Env(cfg=config(public_monitoring=True))
+    assert env.request("GET", "/status").status == 200
+    assert env.request("GET", "/metrics").status == 200
+    env.error("GET", "/api/v1/accounts/A", None, None, 401, "unauthenticated")
+    env.error("GET", "/api/v1/audit/sth", None, None, 401, "unauthenticated")

@@ -22,6 +22,7 @@ PARAMS = {"{id}": "NOPE", "{kind}": "cpu", "{key_id}": "0000000000000000"}
 # Bodies that every allowed role gets a 4xx (not 401/403) or a harmless 2xx for.
 BODIES = {
     ("POST", "/api/v1/auth/mfa/totp"): {"digits": 5},           # 400: enrolls nothing
+    ("POST", "/api/v1/auth/mfa/hotp"): {"secret": "!"},         # 400
     ("POST", "/api/v1/auth/keys"): {"scopes": ["nope"]},        # 400: makes no key
     ("POST", "/api/v1/auth/principals"): {"id": "x"},           # 400: no role
     ("POST", "/api/v1/auth/principals/{id}/keys"): {},          # 404: no principal NOPE
