@@ -113,3 +113,18 @@ def test_attach_all_wires_what_the_packages_hand_over():
     except RuntimeError:
         pass
     assert limit == packages.MAX_ROUTE_SETS - 2
+
+
+def test_every_console_command_is_in_the_permission_table():
+    from security import access
+    reg = commands.Registry()
+    k = packages.Kernel(process.Scheduler(Clock()), config.defaults(), NoDisk(),
+                        log=lambda t: None, clock_ns=lambda: 0, ticks_us=lambda: 0,
+                        registry=reg)
+    packages.attach_all(k)
+    k.add_command("selftest", "selftest", "", None)          # boot.py's own
+    for name in ("devices", "entropy", "disk", "network"):   # Devices and Network attach these
+        k.add_command(name, name, "", None)
+    names = {c.name for c in commands.all_commands(reg)}
+    assert names - set(access.COMMANDS) == set(), names - set(access.COMMANDS)
+    assert {n.split()[0] for n in access.COMMANDS} - names == set()
