@@ -77,11 +77,13 @@ def b2a_base64(data, newline=True):
 
 
 def a2b_base64(data, strict_mode=True):
-    """Standard base64 with '=' padding to whole quanta (strict: anything else is an Error;
-    CPython's default is lenient, its strict_mode=True behaves like this)."""
+    """Standard base64 with '=' padding to whole quanta, optionally followed by one newline
+    (what b2a_base64 writes); anything else is an Error, as CPython's strict_mode=True."""
     if isinstance(data, str):
         data = data.encode()
-    data = bytes(data).rstrip(b"\n")
+    data = bytes(data)
+    if data.endswith(b"\n"):
+        data = data[:-1]
     if len(data) % 4:
         raise Error("Incorrect padding")
     out = bytearray()
