@@ -560,13 +560,12 @@ class SecurityService:
         if not getattr(req, "audit", False):
             return
         req.audit = False
-        self.audit.release()
         who = req.who
         await self.record({
             "kind": "request", "actor": who.principal.id, "role": who.principal.role,
             "via": who.via, "method": req.method, "route": req.route.pattern,
             "path": _path(req), "body_sha256": _hex(hashlib.sha256(req.body or b"").digest()),
-            "status": status, "code": code})
+            "status": status, "code": code}, reserved=True)
 
     async def _audit_failure(self, req, e):
         """Authentication and permission failures, at most FAILURE_AUDIT_PER_S a second (the
@@ -593,14 +592,18 @@ class SecurityService:
         except Exception as x:
             self.log("audit: failure not recorded: %s: %s" % (type(x).__name__, x))
 
-    async def record(self, entry):
-        """Append one audit entry; returns once it is durable (the ledger's group commit)."""
-        entry["ts"] = self.clock_ns()
-        data = self.audit.record(entry)
-        if self.audit.room() <= 0:
-            raise audit.Full("the audit trail holds its capacity of %d entries"
-                             % self.audit.capacity)
-        await self.ledger.append_journal(data)
+    async def record(self, entry, reserved=False):
+        """Append one audit entry; returns once it is durable (the ledger's group commit).
+        Its room is reserved until it is applied (``reserved``: by before() already), so
+        concurrent entries can never take the trail past its capacity, which would stop the
+        ledger at apply."""
+        if not reserved:
+            self.audit.reserve()               # audit.Full when there is no room
+        try:
+            entry["ts"] = self.clock_ns()
+            await self.ledger.append_journal(self.audit.record(entry))
+        finally:
+            self.audit.release()
 
     # ---- the console guard (kernel/console.py) ------------------------------------------
 

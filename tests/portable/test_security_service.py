@@ -391,3 +391,18 @@ def test_public_monitoring_opens_status_and_metrics_only():
     assert env.request("GET", "/metrics").status == 200
     env.error("GET", "/api/v1/accounts/A", None, None, 401, "unauthenticated")
     env.error("GET", "/api/v1/audit/sth", None, None, 401, "unauthenticated")
+
+
+def test_a_full_audit_trail_refuses_state_changes_with_507_and_never_overflows():
+    env = Env(cfg=config(audit_capacity=1000))
+    log = env.audit()
+    log.capacity = log.size() + 3         # a nearly full trail (the tree has room for more)
+    seed = {"id": "X%d", "currency": "USD"}
+    got = []
+    for i in range(6):
+        r = env.request("POST", "/api/v1/accounts", dict(seed, id="X%d" % i), env.key)
+        got.append(r.status)
+    assert got[:3] == [201, 201, 201] and got[3:] == [507, 507, 507], got
+    assert log.size() == log.capacity and log.reserved == 0
+    assert env.ledger.state == "up"
+    assert env.request("GET", "/api/v1/accounts/X0", None, env.key).status == 200   # reads go on
