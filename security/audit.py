@@ -72,15 +72,8 @@ class AuditLog:
         n = len(self.leaves)
         if n >= self.capacity:
             raise AuditError("audit entry %d beyond the capacity %d" % (n, self.capacity))
-        try:
-            d = json.loads(bytes(payload[4:]).decode())
-        except ValueError as e:
-            raise AuditError("audit record is not JSON: %s" % e)
-        if type(d) is not dict or "index" in d or "prev" in d:
-            raise AuditError("audit record is not an entry")
-        d["index"] = n
-        d["prev"] = self.tree.leaf(n - 1).hex() if n else ""
-        leaf = canon.dumps(d).encode()
+        prev = self.tree.leaf(n - 1).hex() if n else ""
+        leaf = place(bytes(payload[4:]), n, prev)
         self.tree.append(merkle.leaf_hash(leaf))
         self.leaves.append(leaf)
 
@@ -152,6 +145,63 @@ class AuditLog:
         if not problems and fresh.root(n) != self.tree.root(n):
             problems.append("the tree's root differs from the root of the entries")
         return problems
+
+
+def _keys(text):
+    """[(position of the ',' or '{' before a key, key)] of a flat canonical JSON object: in
+    it '{"' and ',"' stand only before keys (a '"' inside a string is escaped)."""
+    out = []
+    i = 0
+    while True:
+        j = text.find('"', i)
+        if j < 0:
+            return out
+        k = text.find('":', j + 1)
+        if k < 0 or text[j - 1] not in "{,":
+            raise AuditError("audit record is not a flat canonical object")
+        out.append((j - 1, text[j + 1:k]))
+        # The value: a string (skip to its closing quote past escapes), or a scalar.
+        v = k + 2
+        if text[v] == '"':
+            e = v + 1
+            while True:
+                e = text.find('"', e)
+                if e < 0:
+                    raise AuditError("audit record: unterminated string")
+                b = e - 1
+                while text[b] == "\\":
+                    b -= 1
+                if (e - 1 - b) % 2 == 0:
+                    break
+                e += 1
+            i = e + 1
+        else:
+            c = text.find(",", v)
+            i = c if c >= 0 else len(text) - 1
+        if text[i] == "}":
+            return out
+
+
+def place(record, index, prev):
+    """The leaf of an entry logged as canonical JSON ``record`` (bytes, without ``index`` and
+    ``prev``): its members and ``"index":N``, ``"prev":"HEX"`` in sorted order. Equal to
+    canon.dumps of the entry with them (tests check), at a fraction of the cost of decoding
+    and encoding it again in the kernel."""
+    text = record.decode()
+    if len(text) < 2 or text[0] != "{" or text[-1] != "}":
+        raise AuditError("audit record is not a JSON object")
+    keys = _keys(text) if len(text) > 2 else []
+    members = []
+    for i in range(len(keys)):
+        pos, k = keys[i]
+        if k == "index" or k == "prev":
+            raise AuditError("audit record already has %s" % k)
+        end = keys[i + 1][0] if i + 1 < len(keys) else len(text) - 1
+        members.append((k, text[pos + 1:end]))
+    members.append(("index", '"index":%d' % index))
+    members.append(("prev", '"prev":"%s"' % prev))
+    members.sort()
+    return ("{" + ",".join([m[1] for m in members]) + "}").encode()
 
 
 def page(log, start, count):

@@ -12,11 +12,8 @@ _ESC = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "
 
 def _string(s, out):
     out.append('"')
-    plain = True
-    for c in s:
-        if c < " " or c == '"' or c == "\\":
-            plain = False
-            break
+    # The common case, tested in C (min, in): nothing to escape.
+    plain = s.find('"') < 0 and s.find("\\") < 0 and (not s or min(s) >= " ")
     if plain:
         out.append(s)
     else:
