@@ -70,3 +70,12 @@ def dumps(obj):
     out = []
     _value(obj, out, 0)
     return "".join(out)
+
+
+def string(s):
+    """The JSON text of one str (or None: null), as dumps writes it."""
+    if s is None:
+        return "null"
+    out = []
+    _string(s, out)
+    return "".join(out)

@@ -560,12 +560,14 @@ class SecurityService:
         if not getattr(req, "audit", False):
             return
         req.audit = False
-        who = req.who
-        await self.record({
-            "kind": "request", "actor": who.principal.id, "role": who.principal.role,
-            "via": who.via, "method": req.method, "route": req.route.pattern,
-            "path": _path(req), "body_sha256": _hex(hashlib.sha256(req.body or b"").digest()),
-            "status": status, "code": code}, reserved=True)
+        p = req.who.principal
+        digest = hashlib.sha256(req.body or b"").digest().hex()
+        try:
+            await self.ledger.append_journal(self.audit.request_record(
+                p.id, p.role, req.who.via, req.method, req.route.pattern, _path(req), digest,
+                status, code, self.clock_ns()))
+        finally:
+            self.audit.release()
 
     async def _audit_failure(self, req, e):
         """Authentication and permission failures, at most FAILURE_AUDIT_PER_S a second (the

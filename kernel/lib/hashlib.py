@@ -30,11 +30,13 @@ def _name(name):
 
 
 class _Hash:
-    def __init__(self, name, ctx):
+    __slots__ = ("name", "_ctx", "digest_size", "block_size")
+
+    def __init__(self, name, ctx, digest_size, block_size):
         self.name = name
         self._ctx = ctx
-        self.digest_size = _ALGORITHMS[name][1]
-        self.block_size = _ALGORITHMS[name][2]
+        self.digest_size = digest_size
+        self.block_size = block_size
 
     def update(self, data):
         self._ctx.update(_bytes_like(data))
@@ -43,34 +45,37 @@ class _Hash:
         return self._ctx.digest()
 
     def hexdigest(self):
-        return "".join("%02x" % b for b in self._ctx.digest())
+        return self._ctx.digest().hex()
 
     def copy(self):
-        return _Hash(self.name, self._ctx.copy())
+        return _Hash(self.name, self._ctx.copy(), self.digest_size, self.block_size)
 
 
 def new(name, data=b""):
     name = _name(name)
-    h = _Hash(name, _ALGORITHMS[name][0]())
-    if data:
-        h.update(data)
-    return h
+    c, size, block = _ALGORITHMS[name]
+    return _Hash(name, c(_bytes_like(data)) if data else c(), size, block)
 
 
+# The constructors by name: a hash of a short record costs one Python call into C (the WAL's
+# chain and the audit trail hash on every request; under TCG each Python call counts).
 def sha1(data=b""):
-    return new("sha1", data)
+    return _Hash("sha1", _crypto.sha1(_bytes_like(data)) if data else _crypto.sha1(), 20, 64)
 
 
 def sha256(data=b""):
-    return new("sha256", data)
+    return _Hash("sha256", _crypto.sha256(_bytes_like(data)) if data else _crypto.sha256(),
+                 32, 64)
 
 
 def sha384(data=b""):
-    return new("sha384", data)
+    return _Hash("sha384", _crypto.sha384(_bytes_like(data)) if data else _crypto.sha384(),
+                 48, 128)
 
 
 def sha512(data=b""):
-    return new("sha512", data)
+    return _Hash("sha512", _crypto.sha512(_bytes_like(data)) if data else _crypto.sha512(),
+                 64, 128)
 
 
 def pbkdf2_hmac(hash_name, password, salt, iterations, dklen=None):

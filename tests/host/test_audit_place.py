@@ -21,3 +21,19 @@ def test_place_is_canon_of_the_entry_with_its_place(entry, index, prev):
     got = audit.place(record, index, prev)
     assert got == canon.dumps(want).encode()
     assert json.loads(got) == want
+
+
+@given(st.text(max_size=20), st.sampled_from(["admin", "operator"]),
+       st.sampled_from(["key", "session"]), st.sampled_from(["POST", "PATCH", "DELETE"]),
+       st.text(max_size=40), st.text(max_size=60), st.integers(100, 599),
+       st.none() | st.text(max_size=20), st.integers(0, 2 ** 63))
+def test_request_record_template_is_canon(actor, role, via, method, route, path, status, code,
+                                          ts):
+    digest = "ab" * 32
+    got = audit.AuditLog.request_record(actor, role, via, method, route, path, digest, status,
+                                        code, ts)
+    want = audit.AuditLog.record({"kind": "request", "actor": actor, "role": role,
+                                  "via": via, "method": method, "route": route, "path": path,
+                                  "body_sha256": digest, "status": status, "code": code,
+                                  "ts": ts})
+    assert got == want

@@ -37,10 +37,19 @@ def shim():
 
 
 def load(name):
+    """kernel/lib/NAME.py on CPython with the _crypto shim; the shim is taken out of
+    sys.modules again (portable code picks the kernel path when _crypto imports)."""
+    before = sys.modules.get("_crypto")
     sys.modules["_crypto"] = shim()
-    spec = importlib.util.spec_from_file_location("k" + name, "kernel/lib/%s.py" % name)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    try:
+        spec = importlib.util.spec_from_file_location("k" + name, "kernel/lib/%s.py" % name)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        if before is None:
+            del sys.modules["_crypto"]
+        else:
+            sys.modules["_crypto"] = before
     return mod
 
 
