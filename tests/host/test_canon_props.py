@@ -4,7 +4,7 @@
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from security import canon
@@ -16,6 +16,7 @@ values = st.recursive(
     max_leaves=12)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)   # busy CI machines
 @given(values)
 def test_canon_is_cpythons_sorted_compact_utf8_json(v):
     assert canon.dumps(v) == json.dumps(v, sort_keys=True, separators=(",", ":"),
