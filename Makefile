@@ -51,6 +51,8 @@ HTTP_PORT ?= 8080
 run: $(KERNEL) $(ARCHIVE)
 	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $(BUILD)/run.iso
 	@mkdir -p $(dir $(DISK)) && [ -f $(DISK) ] || truncate -s $(DISK_SIZE) $(DISK)
+	@echo "First boot on a blank disk: the kernel prints 'admin api key: qx_...' once, before the"
+	@echo "prompt. Keep it: 'login KEY' at the console, 'Authorization: Bearer KEY' on the API."
 	$(PYTHON) tools/qemu.py --disk $(DISK) --http-port $(HTTP_PORT) $(BUILD)/run.iso
 
 # Before a commit, under a minute and without QEMU: the linter (ruff, configured in
