@@ -56,6 +56,12 @@ class Guard:
         try:
             await self.svc.after(req, resp.status, code)
         except Exception as e:
+            if resp.status >= 400:
+                # Refused: nothing changed, and the log has no room for its entry either
+                # (a full log refuses both): the refusal stands, said on the console.
+                self.svc.log("audit: entry of a refused %s %s not written: %s: %s" % (
+                    req.method, req.route.pattern, type(e).__name__, e))
+                return resp
             # The request ran; its entry is not durable: say so rather than answer success.
             return response.error_response(
                 503, "audit_unavailable", "the request was processed (status %d) but its audit "

@@ -21,6 +21,7 @@ MAX_TOKEN = 160               # characters of a bearer token
 MAX_SESSIONS = 1024
 MAX_BUCKETS = 4096
 MAX_CHALLENGES = 256
+BOOT_ENTRY_TRIES = 600        # seconds the boot's audit entry is retried when the log is full
 CHALLENGE_US = 120 * 1000000  # a WebAuthn ceremony's time (the browser's timeout)
 FAILURE_AUDIT_PER_S = 20      # auth failures written to the audit trail per second at most
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -120,18 +121,40 @@ class SecurityService:
                 # The first boot (or a crash before its key was durable): no key exists.
                 await self._first_admin()
             self.state = "up"
-            rep = self.ledger.report or {}
-            torn = rep.get("torn")
-            await self.record({"kind": "system", "event": "boot",
-                               "detail": "ledger: %d records replayed in %d ms%s%s" % (
-                                   self.ledger.replayed, self.ledger.replay_ms,
-                                   ", new disk formatted" if rep.get("formatted") else "",
-                                   ", torn tail cut at seq %d" % torn["seq"] if torn else ""),
-                               "config_sha256": self._config_digest()})
         except Exception as e:
             self.state = "down"
             self.reason = "start failed: %s: %s" % (type(e).__name__, e)
             self.log("security: down: " + self.reason)
+            return
+        # The boot's entry: the credentials are up whether or not it can be written now (a
+        # log full at boot is freed by the ledger's next checkpoint): retried in the
+        # background, a bounded number of times.
+        rep = self.ledger.report or {}
+        torn = rep.get("torn")
+        entry = {"kind": "system", "event": "boot",
+                 "detail": "ledger: %d records replayed in %d ms%s%s" % (
+                     self.ledger.replayed, self.ledger.replay_ms,
+                     ", new disk formatted" if rep.get("formatted") else "",
+                     ", torn tail cut at seq %d" % torn["seq"] if torn else ""),
+                 "config_sha256": self._config_digest()}
+        try:
+            await self.record(dict(entry))
+        except Exception as e:
+            self.log("audit: boot entry not written yet (%s: %s); retrying" % (
+                type(e).__name__, e))
+            self.sched.spawn(self._retry(entry), "audit-boot")
+
+    async def _retry(self, entry, tries=BOOT_ENTRY_TRIES):
+        for _ in range(tries):
+            await self.sched.sleep_ms(1000)
+            if self.state != "up":
+                return
+            try:
+                await self.record(dict(entry))
+                return
+            except Exception:
+                pass
+        self.log("audit: boot entry not written after %d tries" % tries)
 
     async def _first_admin(self):
         sc = self.cfg["security"]

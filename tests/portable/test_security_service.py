@@ -72,7 +72,7 @@ class Shell:
 
 
 class Env:
-    def __init__(self, media=None, cfg=None, seed=1, start_s=T0):
+    def __init__(self, media=None, cfg=None, seed=1, start_s=T0, before_start=None):
         self.clock = fakeclock.FakeClock()
         self.start_s = start_s
         self.logs = []
@@ -87,6 +87,8 @@ class Env:
                                  ticks_us=self.clock.ticks_us, registry=self.registry)
         self.k.services["transaction"] = self.ledger = ledger_package.attach(self.k)
         self.k.services["security"] = self.svc = security_package.attach(self.k)
+        if before_start is not None:
+            before_start(self)
         for _name, start in self.k.before_prompt:
             self.run(start())
         self.net = memnet.MemNet(self.sched)
@@ -406,3 +408,32 @@ def test_a_full_audit_trail_refuses_state_changes_with_507_and_never_overflows()
     assert log.size() == log.capacity and log.reserved == 0
     assert env.ledger.state == "up"
     assert env.request("GET", "/api/v1/accounts/X0", None, env.key).status == 200   # reads go on
+
+
+def test_a_full_log_at_boot_leaves_the_credentials_up_and_the_boot_entry_comes_later():
+    from transaction import service as ledger_service
+    env = Env()
+    refused = []
+
+    def full_log(e):
+        # The log has no room for the first two audit entries (a checkpoint frees it later).
+        real = e.ledger.append_journal
+
+        async def append(record, timeout_ms=None):
+            if record[:4] == b"QXA1" and len(refused) < 2:
+                refused.append(record)
+                raise ledger_service.Full("WAL full")
+            return await real(record, timeout_ms)
+        e.ledger.append_journal = append
+
+    again = Env(env.media, before_start=full_log)
+    assert again.svc.state == "up", again.svc.reason
+    assert any("boot entry not written yet" in x for x in again.logs), again.logs
+    assert again.ok("GET", "/api/v1/auth/whoami", key=env.key)["id"] == "admin"
+    n = again.audit().size()
+
+    async def later():
+        await again.sched.sleep_ms(2500)                 # the retries, one a second
+    again.run(later())
+    assert len(refused) == 2 and again.audit().size() == n + 1
+    assert again.audit().entry(n)["event"] == "boot"
