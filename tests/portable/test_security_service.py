@@ -437,3 +437,21 @@ def test_a_full_log_at_boot_leaves_the_credentials_up_and_the_boot_entry_comes_l
     again.run(later())
     assert len(refused) == 2 and again.audit().size() == n + 1
     assert again.audit().entry(n)["event"] == "boot"
+
+
+def test_a_full_log_still_lets_the_console_log_in_and_checkpoint_but_not_other_admin_acts():
+    from transaction import service as ledger_service
+    env = Env()
+    real = env.ledger.append_journal
+
+    async def full(record, timeout_ms=None):
+        if record[:4] == b"QXA1":
+            raise ledger_service.Full("WAL full")
+        return await real(record, timeout_ms)
+    env.ledger.append_journal = full
+    sh = env.console("login " + env.key)
+    assert sh.lines[-1].startswith("logged in as admin"), sh.lines
+    env.console("debug memory", sh)
+    assert "cannot record this now" in sh.lines[-1], sh.lines
+    env.console("ledger checkpoint", sh)
+    assert sh.lines[-1].startswith("ledger: checkpoint"), sh.lines
