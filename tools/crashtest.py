@@ -440,6 +440,12 @@ class Harness:
             req.status, req.answer = api.request("POST", req.path, req.body)
         except ERRORS as e:
             req.error = "%s: %s" % (type(e).__name__, e)
+        if req.status == 503 and isinstance(req.answer, dict) and \
+                req.answer.get("error", {}).get("code") == "audit_unavailable":
+            # Processed, but its audit entry found no room (the log filled in between): not
+            # acknowledged, so like an unanswered request, wholly there or absent.
+            req.error = "503 audit_unavailable: %s" % req.answer["error"]["message"][:120]
+            req.status = req.answer = None
         req.done = time.monotonic()
         return req
 
