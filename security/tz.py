@@ -94,44 +94,22 @@ TABLE = {
 FORMS = ("an IANA name from security.tz.TABLE (e.g. America/New_York), UTC, a fixed offset "
          "UTC+HH:MM or UTC-HH:MM, or a POSIX TZ string (e.g. EST5EDT,M3.2.0,M11.1.0)")
 
+try:
+    from kernel.lib import time as _time      # CPython: the kernel's module by its path
+except ImportError:                             # the kernel: kernel/lib/time.py is `time`
+    import time as _time
+
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # ---- civil time (proleptic Gregorian, days counted from 1970-01-01) --------------------------
 
 
-def is_leap(y):
-    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
-
-
-def days_in_month(y, m):
-    if m == 2:
-        return 29 if is_leap(y) else 28
-    return 30 if m in (4, 6, 9, 11) else 31
-
-
-def days_from_civil(y, m, d):
-    """Days from 1970-01-01 to y-m-d (H. Hinnant's algorithm: years start in March so the
-    leap day comes last, and 400-year eras repeat exactly)."""
-    if m <= 2:
-        y -= 1
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def civil_from_days(z):
-    """(year, month, day) of day z counted from 1970-01-01; the inverse of days_from_civil."""
-    z += 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + (3 if mp < 10 else -9)
-    return yoe + era * 400 + (1 if m <= 2 else 0), m, d
+# is_leap, days_in_month, days_from_civil (H. Hinnant), civil_from_days: the kernel's calendar
+# (kernel/lib/time.py, the kernel's `time`; on CPython imported by its path).
+is_leap = _time.is_leap
+days_in_month = _time.days_in_month
+days_from_civil = _time.days_from_civil
+civil_from_days = _time.civil_from_days
 
 
 def weekday(days):
