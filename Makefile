@@ -7,6 +7,10 @@ BUILD := build
 KERNEL := $(BUILD)/kernel.elf
 ARCHIVE := $(BUILD)/python.tar
 ISO := $(BUILD)/qenex.iso
+LISTS := $(BUILD)/lists.tar
+# The sanctions lists' boot module: tools/mklists.py's defaults, or LIST_ARGS="--list
+# ofac_sdn=/path/sdn.csv,/path/alt.csv ..." (README "Sanctions lists").
+LIST_ARGS ?=
 DEPS_STAMP := $(BUILD)/.deps-ok
 PY_SOURCES := $(shell find kernel drivers transaction security compliance protocols ai tests/portable -name '*.py' 2>/dev/null)
 C_SOURCES := $(shell find boot drivers kernel/port -name '*.[chS]' -o -name '*.ld' -o -name '*.mk' -o -name Makefile 2>/dev/null)
@@ -38,8 +42,12 @@ $(ARCHIVE): $(DEPS_STAMP) $(PY_SOURCES) tools/mkarchive.py
 
 archive: $(ARCHIVE)
 
-$(ISO): $(KERNEL) $(ARCHIVE) tools/mkiso.sh $(wildcard $(CONFIG)/*.toml)
-	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $@
+$(LISTS): tools/mklists.py
+	@mkdir -p $(BUILD)
+	$(PYTHON) tools/mklists.py $@ $(LIST_ARGS)
+
+$(ISO): $(KERNEL) $(ARCHIVE) $(LISTS) tools/mkiso.sh $(wildcard $(CONFIG)/*.toml)
+	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $@ $(LISTS)
 
 iso: $(ISO)
 
@@ -48,8 +56,8 @@ iso: $(ISO)
 DISK ?= var/disk.img
 DISK_SIZE ?= 256M
 HTTP_PORT ?= 8080
-run: $(KERNEL) $(ARCHIVE)
-	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $(BUILD)/run.iso
+run: $(KERNEL) $(ARCHIVE) $(LISTS)
+	bash tools/mkiso.sh $(KERNEL) $(ARCHIVE) $(CONFIG) $(BUILD)/run.iso $(LISTS)
 	@mkdir -p $(dir $(DISK)) && [ -f $(DISK) ] || truncate -s $(DISK_SIZE) $(DISK)
 	@echo "First boot on a blank disk: the kernel prints 'admin api key: qx_...' once, before the"
 	@echo "prompt. Keep it: 'login KEY' at the console, 'Authorization: Bearer KEY' on the API."

@@ -127,7 +127,7 @@ def main():
     # figures and routes the same way: attach(k) (kernel/PACKAGES.md).
     global KERNEL
     KERNEL = packages.Kernel(sched, cfg, None, log=sh.log, clock_ns=clock_ns,
-                             ticks_us=hw.ticks_us, heap_free=heap_free)
+                             ticks_us=hw.ticks_us, heap_free=heap_free, module=hw.module)
     global DEVICES
     DEVICES = devices.Devices(hw, sched, sh.log)
     DEVICES.attach(KERNEL)

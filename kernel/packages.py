@@ -39,11 +39,12 @@ class Kernel:
     ``cfg`` (kernel.config.Config), ``log(text)`` (the console's log), ``clock_ns()`` (wall
     clock, ns since 1970), ``ticks_us()`` (the HTTP server's clock), ``heap_free()`` (free
     heap bytes after a collection, or None), ``devices`` (kernel.devices.Devices: ``disk``,
-    ``nic``, ``entropy``), ``registry`` (kernel.commands.Registry). Hand over with the
+    ``nic``, ``entropy``), ``registry`` (kernel.commands.Registry), ``module(name)`` (a boot
+    module's bytes, or None: data files GRUB loaded, like the sanctions lists). Hand over with the
     methods below; boot.py does the rest (kernel/PACKAGES.md)."""
 
     def __init__(self, sched, cfg, devices, log=print, clock_ns=None, ticks_us=None,
-                 heap_free=None, registry=None):
+                 heap_free=None, registry=None, module=None):
         self.sched = sched
         self.cfg = cfg
         self.devices = devices
@@ -52,6 +53,7 @@ class Kernel:
         self.ticks_us = ticks_us
         self.heap_free = heap_free
         self.registry = registry if registry is not None else commands.REGISTRY
+        self.module = module if module is not None else (lambda name: None)
         self.route_sets = []        # install(router) of each package, when there is a network
         self.before_prompt = []     # (name, () -> coroutine), run in order before the prompt
         self.http_limits = {}       # kernel/http/server.py limits a package's config sets

@@ -14,6 +14,11 @@ PERMISSIONS = (
     ("ledger.read", "accounts, balances and transfers"),
     ("ledger.write", "create accounts, move money, post and void pending transfers"),
     ("audit.read", "the audit trail, its signed tree heads and proofs"),
+    ("compliance.screen", "screen parties against the sanctions and PEP lists"),
+    ("compliance.read", "the lists, cases, customers, AML alerts and reports"),
+    ("kyc.write", "create and update customers, link them to accounts"),
+    ("compliance.decide", "release or reject held transfers, approve customers, close or "
+                          "escalate alerts, replace lists"),
     ("auth.self", "one's own identity, credentials and second factors"),
     ("auth.admin", "principals, roles and credentials of others"),
 )
@@ -23,14 +28,17 @@ PRIVILEGED = ("auth.admin",)
 ROLES = ("admin", "operator", "auditor", "compliance_officer", "service")
 ROLE_PERMISSIONS = {
     "admin": PERMISSION_NAMES,
-    # A teller: moves money, reads what it moved.
-    "operator": ("ledger.read", "ledger.write", "auth.self"),
-    # Read-only, with the audit trail and the system's figures.
-    "auditor": ("system.read", "ledger.read", "audit.read", "auth.self"),
-    # Reads the ledger and the audit trail (screening and reports come with compliance/).
-    "compliance_officer": ("ledger.read", "audit.read", "auth.self"),
+    # A teller: moves money, reads what it moved, onboards customers.
+    "operator": ("ledger.read", "ledger.write", "compliance.screen", "kyc.write",
+                 "auth.self"),
+    # Read-only, with the audit trail, compliance's records and the system's figures.
+    "auditor": ("system.read", "ledger.read", "audit.read", "compliance.read", "auth.self"),
+    # Screening, cases, customers, alerts and reports; does not move money itself.
+    "compliance_officer": ("ledger.read", "audit.read", "compliance.screen",
+                           "compliance.read", "kyc.write", "compliance.decide", "auth.self"),
     # A machine client (core banking, a payment gateway): no console, no second factor.
-    "service": ("ledger.read", "ledger.write", "auth.self"),
+    "service": ("ledger.read", "ledger.write", "compliance.screen", "kyc.write",
+                "auth.self"),
 }
 
 # (method, path pattern) -> permission. HEAD is served by GET (router.py).
@@ -73,6 +81,29 @@ ROUTES = {
     ("GET", "/api/v1/audit/entries"): "audit.read",
     ("GET", "/api/v1/audit/proof/inclusion"): "audit.read",
     ("GET", "/api/v1/audit/proof/consistency"): "audit.read",
+    # compliance/api.py
+    ("POST", "/api/v1/compliance/screen"): "compliance.screen",
+    ("POST", "/api/v1/compliance/screen/batch"): "compliance.screen",
+    ("GET", "/api/v1/compliance/lists"): "compliance.read",
+    ("PUT", "/api/v1/compliance/lists/{name}"): "compliance.decide",
+    ("GET", "/api/v1/compliance/cases"): "compliance.read",
+    ("GET", "/api/v1/compliance/cases/{id}"): "compliance.read",
+    ("POST", "/api/v1/compliance/cases/{id}/release"): "compliance.decide",
+    ("POST", "/api/v1/compliance/cases/{id}/reject"): "compliance.decide",
+    ("POST", "/api/v1/compliance/customers"): "kyc.write",
+    ("GET", "/api/v1/compliance/customers"): "compliance.read",
+    ("GET", "/api/v1/compliance/customers/{id}"): "compliance.read",
+    ("POST", "/api/v1/compliance/customers/{id}/accounts"): "kyc.write",
+    ("POST", "/api/v1/compliance/customers/{id}/approve"): "compliance.decide",
+    ("POST", "/api/v1/compliance/customers/{id}/reject"): "compliance.decide",
+    ("POST", "/api/v1/compliance/customers/{id}/suspend"): "compliance.decide",
+    ("POST", "/api/v1/compliance/customers/{id}/documents"): "compliance.decide",
+    ("POST", "/api/v1/compliance/customers/{id}/screening"): "compliance.decide",
+    ("GET", "/api/v1/compliance/alerts"): "compliance.read",
+    ("POST", "/api/v1/compliance/alerts/{id}/close"): "compliance.decide",
+    ("POST", "/api/v1/compliance/alerts/{id}/escalate"): "compliance.decide",
+    ("GET", "/api/v1/compliance/reports/ctr"): "compliance.read",
+    ("POST", "/api/v1/compliance/reports/sar"): "compliance.decide",
 }
 
 # Console: "command" or "command subcommand" -> permission; the longer form wins.
@@ -103,6 +134,9 @@ COMMANDS = {
     "audit": "audit.read",
     "audit verify": "audit.read",
     "users": "auth.admin",
+    "screening": "compliance.read",
+    "screen": "compliance.screen",
+    "cases": "compliance.read",
 }
 
 

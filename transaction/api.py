@@ -113,13 +113,16 @@ VOID_IN = {"type": "object", "additionalProperties": False,
 RESULTS = {"type": "object", "required": ["results", "committed", "failed"],
            "properties": {"results": {"type": "array", "items": {
                "type": "object", "required": ["index", "id", "code"],
-               "properties": {"index": INT, "id": STR, "code": STR, "field": STR}}},
-               "committed": INT, "exists": INT, "failed": INT}}
+               "properties": {"index": INT, "id": STR, "code": STR, "field": STR,
+                              "case_id": STR}}},
+               "committed": INT, "exists": INT, "failed": INT, "held": INT}}
 SEED_OUT = {"type": "object", "required": ["id", "status", "transfer", "balances"],
             "properties": {"id": STR, "status": STR, "transfer": TRANSFER,
                            "balances": {"type": "object", "properties": {"from": ACCOUNT,
                                                                           "to": ACCOUNT}},
-                           "duplicate": {"type": "boolean"}}}
+                           "duplicate": {"type": "boolean"},
+                           "case_id": {"type": "string", "description": "held: the "
+                                       "compliance case that decides it"}}}
 
 
 def account_json(a):
@@ -241,10 +244,30 @@ class LedgerApi:
         except requests.RequestError as e:
             return _error(400, e.code, e.message, e.field)
         self._ledger()
-        results = await self._submit(req, requests.CREATE_TRANSFERS, [ev])
-        return self._one_transfer(ev, results[0], True)
+        return await self._one(req, ev, True)
 
-    def _one_transfer(self, ev, result, seed):
+    async def _one(self, req, ev, seed):
+        """Admit, submit and answer one transfer (seed form, or a post/void)."""
+        verdicts = await self._admit(req, [ev])
+        v = verdicts[0] if verdicts else None
+        if v is not None and "refuse" in v:
+            status, code, message, field = v["refuse"]
+            return _error(status, code, message, SEED_FIELDS.get(field, field) if seed
+                          else field)
+        results = await self._submit(req, requests.CREATE_TRANSFERS, [ev])
+        if self.svc.admission is not None:
+            await self.svc.admission.committed([ev], results, verdicts or [None])
+        return self._one_transfer(ev, results[0], seed, v)
+
+    async def _admit(self, req, events):
+        """Another package's verdicts on the transfers (LedgerService.set_admission), or
+        None. Its errors are the request's (an HttpError is answered as it is)."""
+        adm = self.svc.admission
+        if adm is None:
+            return None
+        return await adm.admit(events, req)
+
+    def _one_transfer(self, ev, result, seed, verdict=None):
         _, code, field = result
         led = self.svc.ledger
         if code == acid.OK or code == acid.EXISTS:
@@ -257,12 +280,21 @@ class LedgerApi:
                 if by_ref is not None and (t is None or t["reference"] == ev["reference"]):
                     t = by_ref
             tj = transfer_json(t)
+            held = verdict is not None and "hold" in verdict
             if seed:
-                out = {"id": t["id"], "status": "committed", "transfer": tj,
+                out = {"id": t["id"], "status": "held" if held else "committed",
+                       "transfer": tj,
                        "balances": {"from": self._account(t["debit_account_id"]),
                                     "to": self._account(t["credit_account_id"])}}
             else:
                 out = tj
+            if held:
+                # Durable as a pending transfer; a compliance officer posts or voids it.
+                out["case_id"] = verdict["hold"]
+                if seed:
+                    out["status"] = "held"
+                if code == acid.OK:
+                    return response.json_response(out, 202)
             if code == acid.EXISTS:
                 out["duplicate"] = True
             return response.json_response(out, 201 if code == acid.OK else 200)
@@ -285,9 +317,15 @@ class LedgerApi:
         body = None
         t2 = self.now_us()
         self._ledger()
-        results = await self._submit(req, requests.CREATE_TRANSFERS, events)
+        verdicts = await self._admit(req, events)
+        if verdicts:
+            results = await self._submit_admitted(req, events, verdicts)
+        else:
+            results = await self._submit(req, requests.CREATE_TRANSFERS, events)
+            if self.svc.admission is not None:
+                await self.svc.admission.committed(events, results, [None] * len(events))
         t3 = self.now_us()
-        out = self._results(events, results)
+        out = self._results(events, results, verdicts)
         t4 = self.now_us()
         start = getattr(req, "start_us", None)
         self.svc.last_batch = {"items": len(events), "bytes": len(req.body),
@@ -296,16 +334,50 @@ class LedgerApi:
                                "commit_ms": (t3 - t2) // 1000, "answer_ms": (t4 - t3) // 1000}
         return out
 
-    def _results(self, events, results):
-        """{"results": [...], "committed", "exists", "failed"} built as text: one small str
-        per item (the json module would build a dict per item first)."""
+    async def _submit_admitted(self, req, events, verdicts):
+        """A batch some of whose items the admission refused: those are not submitted, nor
+        is the rest of a linked chain one of them is in (linked_event_failed); the results
+        in the batch's order."""
+        n = len(events)
+        refused = [None] * n
+        start = 0
+        for i in range(n):
+            v = verdicts[i]
+            if v is not None and "refuse" in v:
+                refused[i] = (i, v["refuse"][1], v["refuse"][3])
+            if not events[i].get("flags", 0) & acid.LINKED or i == n - 1:
+                if any(refused[j] is not None for j in range(start, i + 1)):
+                    for j in range(start, i + 1):
+                        if refused[j] is None:
+                            refused[j] = (j, acid.LINKED_EVENT_FAILED, None)
+                start = i + 1
+        go = [i for i in range(n) if refused[i] is None]
+        sub = [events[i] for i in go]
+        got = await self._submit(req, requests.CREATE_TRANSFERS, sub) if sub else []
+        if sub:
+            await self.svc.admission.committed(sub, got, [verdicts[i] for i in go])
+        results = refused
+        for k in range(len(go)):
+            results[go[k]] = (go[k], got[k][1], got[k][2])
+        return results
+
+    def _results(self, events, results, verdicts=None):
+        """{"results": [...], "committed", "exists", "failed", "held"} built as text: one
+        small str per item (the json module would build a dict per item first). A transfer
+        the admission held is committed as pending with code "held" and its case_id."""
         parts = []
-        ok = exists = 0
+        ok = exists = held = 0
         n = len(events)
         for i in range(n):
             _, code, field = results[i]
             if code == acid.OK:
                 ok += 1
+                v = verdicts[i] if verdicts else None
+                if v is not None and "hold" in v:
+                    held += 1
+                    parts.append('{"index":%d,"id":"%s","code":"held","case_id":"%s"}'
+                                 % (i, events[i]["id"], v["hold"]))
+                    continue
             elif code == acid.EXISTS:
                 exists += 1
             if field is None:
@@ -313,8 +385,8 @@ class LedgerApi:
             else:
                 parts.append('{"index":%d,"id":"%s","code":"%s","field":"%s"}'
                              % (i, events[i]["id"], code, field))
-        body = '{"results":[%s],"committed":%d,"exists":%d,"failed":%d}' % (
-            ",".join(parts), ok, exists, n - ok - exists)
+        body = '{"results":[%s],"committed":%d,"exists":%d,"failed":%d,"held":%d}' % (
+            ",".join(parts), ok, exists, n - ok - exists, held)
         return response.Response(200, body.encode(), response.JSON_TYPE)
 
     def get_transaction(self, req):
@@ -332,8 +404,7 @@ class LedgerApi:
         except requests.RequestError as e:
             return _error(400, e.code, e.message, e.field)
         self._ledger()
-        results = await self._submit(req, requests.CREATE_TRANSFERS, [ev])
-        return self._one_transfer(ev, results[0], False)
+        return await self._one(req, ev, False)
 
     async def post_pending(self, req):
         return await self._resolve(req, True)
@@ -382,6 +453,8 @@ class LedgerApi:
                    summary="One transfer: from_account, to_account, amount, currency, reference",
                    request_schema=SEED_IN,
                    responses={201: ("Committed (durable)", SEED_OUT),
+                              202: ("Held for compliance review: durable as a pending "
+                                    "transfer; an officer posts or voids it", SEED_OUT),
                               200: ("The same reference or id with the same body: the original "
                                     "transfer", SEED_OUT)}, errors=err)
         router.add("POST", "/api/v1/transactions", self.create_transactions,

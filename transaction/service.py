@@ -118,6 +118,7 @@ class LedgerService:
         self._spare = None                # empty storage for verify's rebuilt copy (boot)
         self.ckpt_too_large = False       # the last snapshot did not fit its area
         self.last_batch = None            # step times of the last batch (transaction/api.py)
+        self.admission = None             # another package's check of transfers (set_admission)
         self.warm_ms = -1                 # time engine.warm_up took after the boot
         self._sealed_seq = 0              # log sequence after the last seal record
         self._quiet_seq = -1              # log sequence seen quiet at the last tick
@@ -150,6 +151,16 @@ class LedgerService:
         if len(self._journals) >= journals.MAX_JOURNALS:
             raise RuntimeError("too many journals (%d)" % journals.MAX_JOURNALS)
         self._journals[tag] = journal
+
+    def set_admission(self, admission):
+        """Another package's say on every transfer the API submits (compliance/: sanctions
+        screening, KYC). ``admission`` has ``async admit(events, req)`` -> None or a verdict
+        per event: None (go on), ``{"refuse": (status, code, message, field)}`` (not
+        submitted), or ``{"hold": case_id}`` (it made the event a pending transfer); and
+        ``async committed(events, results, verdicts)`` once the engine answered (the
+        transfers that were submitted, with their results). One admission."""
+        assert self.admission is None, "one admission"
+        self.admission = admission
 
     def reserve_heap(self, nbytes):
         """Keep ``nbytes`` more of the heap out of the ledger's capacity: what a journal's

@@ -97,7 +97,12 @@ def _operation(route, permission=None):
                        "description": desc, "schema": schema or {"type": "string"}})
     if params:
         op["parameters"] = params
-    if route.request_schema is not None:
+    if route.body_types is not None:
+        content = {}
+        for t in route.body_types:
+            content[t] = {"schema": {"type": "string", "format": "binary"}}
+        op["requestBody"] = {"required": True, "content": content}
+    elif route.request_schema is not None:
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": route.request_schema}}}
     resp = op["responses"]

@@ -18,7 +18,7 @@ try:
 except ImportError:  # pragma: no cover
     from request import HttpError, pct_decode_bytes
 
-MAX_ROUTES = 64
+MAX_ROUTES = 128
 MAX_SEGMENTS = 32
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -26,7 +26,7 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 class Route:
     def __init__(self, method, pattern, handler, name=None, summary="", description="",
                  responses=None, request_schema=None, query=None, tags=None, errors=None,
-                 max_body=None):
+                 max_body=None, body_types=None):
         self.method = method
         self.pattern = pattern
         self.handler = handler
@@ -41,6 +41,7 @@ class Route:
         self.tags = tags or []
         self.errors = errors              # extra error statuses this route answers
         self.max_body = max_body          # bytes of body accepted, if above the server's limit
+        self.body_types = body_types      # media types of a body that is not JSON (an upload)
         self.segs = _compile(pattern)
         self.params = [s for lit, s in self.segs if not lit]
 

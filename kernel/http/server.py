@@ -473,10 +473,8 @@ class Server:
             route, params = self.router.match(req.method, req.raw_path)
             req.route = route
             req.params = params
-            if req.body and req.method in BODY_METHODS and \
-                    not content_type_is_json(req.headers.get("content-type")):
-                raise HttpError(415, "unsupported_media_type",
-                                "request bodies must be application/json", "content-type")
+            if req.body and req.method in BODY_METHODS:
+                _check_body_type(route, req.headers.get("content-type"))
             if self.in_flight >= self.limits.max_concurrent:
                 raise HttpError(503, "service_unavailable",
                                 "more than %d requests in flight" % self.limits.max_concurrent,
@@ -595,3 +593,16 @@ def start(sched, net, cfg=None, providers=None, router=None, limits=None, log=No
     endpoints.install(srv, providers)
     srv.start()
     return srv
+
+
+def _check_body_type(route, value):
+    """415 unless the body is JSON, or one of the route's own types (an upload)."""
+    if route.body_types is None:
+        if not content_type_is_json(value):
+            raise HttpError(415, "unsupported_media_type",
+                            "request bodies must be application/json", "content-type")
+        return
+    mt = value.split(";")[0].strip().lower() if value else ""
+    if mt not in route.body_types:
+        raise HttpError(415, "unsupported_media_type", "this request's body must be one of %s"
+                        % ", ".join(route.body_types), "content-type")

@@ -96,12 +96,14 @@ def test_attach_all_wires_what_the_packages_hand_over():
                         log=lambda t: None, clock_ns=lambda: 0, ticks_us=lambda: 0,
                         registry=reg)
     packages.attach_all(k)
-    assert set(k.services) == {"transaction", "security"}   # the others have none yet
-    assert [n for n, s in k.before_prompt] == ["ledger-recovery", "security"]
-    assert len(k.route_sets) == 2
-    assert reg.metric_kinds() == ("transactions", "security")
+    assert set(k.services) == {"transaction", "security", "compliance"}  # others: none yet
+    assert [n for n, s in k.before_prompt] == ["ledger-recovery", "security", "compliance"]
+    assert len(k.route_sets) == 3
+    assert reg.metric_kinds() == ("transactions", "security", "compliance")
     names = [c.name for c in reg.extra_commands]
     assert "ledger" in names and "login" in names and "audit" in names
+    assert "screening" in names and "screen" in names and "cases" in names
+    assert ("compliance", "not present", "", False) in reg.component_health()
     assert ("ledger", "not present", "", False) in reg.component_health()
     assert ("security", "not present", "", False) in reg.component_health()
     assert k.http_guard is not None and reg.guard is not None
@@ -112,7 +114,7 @@ def test_attach_all_wires_what_the_packages_hand_over():
             limit += 1
     except RuntimeError:
         pass
-    assert limit == packages.MAX_ROUTE_SETS - 2
+    assert limit == packages.MAX_ROUTE_SETS - 3
 
 
 def test_every_console_command_is_in_the_permission_table():

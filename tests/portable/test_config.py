@@ -107,7 +107,12 @@ def test_defaults():
                            "compliance_officer": None, "service": None},
         "swift": {"enabled": False, "bic": None},
         "compliance": {"sanctions_screening": True, "aml_currency": "USD",
-                       "aml_threshold_minor": 1000000},
+                       "aml_threshold_minor": 1000000, "screening_threshold_bp": 9500,
+                       "jurisdictions": ("US", "EU", "UK"), "require_kyc": False,
+                       "cash_accounts": (), "internal_accounts": (),
+                       "high_risk_countries": ("IR", "KP", "MM"), "max_customers": 100000,
+                       "max_cases": 100000, "max_alerts": 100000,
+                       "institution_name": "QENEX Bank"},
         "ai": {"fraud_threshold_bp": 8500, "risk_model": "baseline"},
     }
     assert cfg.files == {"system.toml": None, "banking.toml": None}
@@ -133,8 +138,9 @@ def test_complete_files():
                                "webauthn_rp_id": "localhost",
                                "webauthn_origin": "http://localhost:8080"}
     assert cfg["swift"] == {"enabled": True, "bic": "DEUTDEFF500"}
-    assert cfg["compliance"] == {"sanctions_screening": False, "aml_currency": "EUR",
-                                 "aml_threshold_minor": 1500050}
+    comp = cfg["compliance"]
+    assert (comp["sanctions_screening"], comp["aml_currency"], comp["aml_threshold_minor"]) \
+        == (False, "EUR", 1500050)
     assert cfg["ai"] == {"fraud_threshold_bp": 9000, "risk_model": "gbm-2024.1"}
     assert cfg.files == {"system.toml": "system.toml", "banking.toml": "banking.toml"}
 
@@ -507,8 +513,8 @@ def test_aml_threshold_exact_minor_units():
     assert aml("", 'aml_threshold = "12345678901234567890.99"')["aml_threshold_minor"] == \
         1234567890123456789099
     v = aml('aml_currency = "JPY"', 'aml_threshold = "5000"')
-    assert v == {"sanctions_screening": True, "aml_currency": "JPY",
-                 "aml_threshold_minor": 5000}
+    assert (v["sanctions_screening"], v["aml_currency"], v["aml_threshold_minor"]) == \
+        (True, "JPY", 5000)
     assert aml('aml_currency = "JPY"', 'aml_threshold = "5000.00"')["aml_threshold_minor"] == 5000
     assert aml('aml_currency = "KWD"', 'aml_threshold = "1.234"')["aml_threshold_minor"] == 1234
     assert aml('aml_currency = "EUR"', 'aml_threshold = "1.230"')["aml_threshold_minor"] == 123
@@ -600,7 +606,7 @@ def test_format_config_sources_and_alignment():
     assert lines[0] == "# effective configuration: system.toml, banking.toml from bank-A.toml"
     assert "timeout_seconds = 2.5       # system.toml:10" in lines
     assert 'wal_segment_size = "64MiB"  # system.toml:11' in lines
-    assert 'aml_threshold = "15000.50"   # bank-A.toml:14' in lines
+    assert 'aml_threshold = "15000.50"                # bank-A.toml:14' in lines
     assert 'bic = "DEUTDEFF500"  # bank-A.toml:10' in lines
 
 

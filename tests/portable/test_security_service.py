@@ -233,7 +233,8 @@ def test_roles_allow_exactly_their_permissions():
     env.error("GET", "/api/v1/audit/entries", None, keys["operator"], 403, "permission_denied")
     env.error("GET", "/api/v1/auth/principals", None, keys["auditor"], 403, "permission_denied")
     perms = env.ok("GET", "/api/v1/auth/permissions", key=None)
-    assert perms["roles"]["operator"] == ["ledger.read", "ledger.write", "auth.self"]
+    assert perms["roles"]["operator"] == ["ledger.read", "ledger.write", "compliance.screen",
+                                          "kyc.write", "auth.self"]
 
 
 def test_revoked_key_fails_at_once_and_rotation_keeps_working():

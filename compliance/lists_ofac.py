@@ -1,0 +1,155 @@
+"""OFAC's legacy CSV lists: the SDN list (sdn.csv + alt.csv, add.csv, sdn_comments.csv) and
+the consolidated non-SDN list (cons_prim.csv + cons_alt.csv, cons_add.csv, cons_comments.csv).
+
+The files have no header row; "-0-" (often "-0- ") is an empty field. Primary rows give the
+entry (ent_num, name, type, programmes, vessel flag, remarks); alt rows add names, add rows
+add address countries, comments rows carry the rest of a remarks text too long for the
+primary file. Dates of birth, nationality and citizenship are read from the remarks
+("DOB 10 Jun 1966; POB ...; nationality Iran; citizen Iran"). Rows of alt/add/comments whose
+ent_num is not in the primary file are skipped (OFAC's published sets have none, but copies
+mixed from two dates do).
+
+Names stay as OFAC publishes them ("LAST, First" for individuals): the matcher is token-order
+independent, so "First LAST" reaches the same entry. The weak a.k.a.s of the remarks
+("a.k.a. 'BNC'") are not names unless WEAK_ALIASES is set: OFAC does not expect them to be
+screened on their own, and short ones would hit everything.
+"""
+from compliance import csvread
+from compliance import lists_common as C
+from compliance.lists_common import WS
+from compliance.entry import AIRCRAFT, ENTITY, INDIVIDUAL, VESSEL, ListData, ListError
+
+PRIMARY = ("ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type",
+           "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks")
+ALT = ("ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks")
+ADD = ("ent_num", "add_num", "address", "city_state_postal", "country", "add_remarks")
+COMMENTS = ("ent_num", "remarks_extended")
+
+WEAK_ALIASES = False
+
+SDN_FILES = ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv")
+CONS_FILES = ("cons_prim.csv", "cons_alt.csv", "cons_add.csv", "cons_comments.csv")
+
+_TYPES = {"": ENTITY, "individual": INDIVIDUAL, "vessel": VESSEL, "aircraft": AIRCRAFT}
+
+
+def _v(s):
+    """A field without its padding; OFAC's "-0-" is empty."""
+    s = s.strip(WS)
+    return "" if s == "-0-" else s
+
+
+def rows(name, data, cols):
+    """(line, fields) of an OFAC file whose records have the columns `cols`."""
+    n = len(cols)
+    for line, f in C.named(csvread.read(data, name), cols):
+        if len(f) != n:
+            if len(f) < n:
+                raise ListError(name, line, cols[len(f)], "missing: a record of %d fields, "
+                                "expected %d (%s)" % (len(f), n, ", ".join(cols)))
+            raise ListError(name, line, "record", "%d fields, expected %d (%s)"
+                            % (len(f), n, ", ".join(cols)))
+        ent = f[0].strip(WS)
+        if not ent.isdigit() or len(ent) > 12:
+            raise ListError(name, line, "ent_num", "not a number: %r" % ent[:40])
+        f[0] = ent
+        yield line, f
+
+
+def _after(text, key):
+    """The parts of a remarks text that follow `key`, each up to its ';'."""
+    return [p.split(";", 1)[0] for p in text.split(key)[1:]]
+
+
+def remarks(d, text, name, line):
+    """Dates of birth and countries (and weak aliases if WEAK_ALIASES) of a remarks text:
+    "DOB x" and "alt. DOB x", "nationality x", "Nationality of Registration x", "citizen x".
+    Found with str.split on the key words (one C-level pass each), not part by part."""
+    if "DOB " in text:
+        for v in _after(text, "DOB "):
+            d.dob(v, name, line)
+    if "ationality " in text:
+        for v in _after(text, "ationality "):
+            if v[:16] == "of Registration ":
+                v = v[16:]
+            d.country(v, name, line)
+    if "itizen " in text:
+        for v in _after(text, "itizen "):
+            d.country(v, name, line)
+    if WEAK_ALIASES and "a.k.a. '" in text:
+        for v in _after(text, "a.k.a. '"):
+            d.name(v.strip(WS).rstrip(".").rstrip("'"), name, line, "Remarks")
+
+
+def load(list_name, files, names, source):
+    """The list from the OFAC files named `names` (primary, alt, add, comments) in `files`."""
+    prim = C.pick(files, names[0], required=True)
+    alt = C.pick(files, names[1])
+    add = C.pick(files, names[2])
+    com = C.pick(files, names[3])
+    used = {}
+    for f in (prim, alt, add, com):
+        if f:
+            used[f[0]] = f[1]
+
+    extra = {}                          # ent_num -> the rest of its remarks
+    if com:
+        for line, f in rows(com[0], com[1], COMMENTS):
+            extra[f[0]] = extra.get(f[0], "") + f[1]
+
+    pname = prim[0]
+    drafts = {}
+    order = []
+    for line, f in rows(pname, prim[1], PRIMARY):
+        ent = f[0]
+        if ent in drafts:
+            raise ListError(pname, line, "ent_num", "duplicate ent_num %s" % ent)
+        t = _TYPES.get(_v(f[2]).lower())
+        if t is None:
+            raise ListError(pname, line, "SDN_Type", "unknown type %r (individual, vessel, "
+                            "aircraft or -0- for an entity)" % f[2][:40])
+        primary = _v(f[1])
+        if not primary:
+            raise ListError(pname, line, "SDN_Name", "empty name")
+        d = C.Draft(ent, t, pname, line)
+        d.name(primary, pname, line, "SDN_Name")
+        for p in _v(f[3]).split("] ["):
+            d.program(p.strip("[] "), pname, line)
+        flag = _v(f[9])
+        if flag:
+            d.country(flag, pname, line)
+        text = _v(f[11]) + extra.get(ent, "")
+        if text:
+            remarks(d, text, pname, line)
+        if len(order) >= C.MAX_ENTRIES:
+            raise ListError(pname, line, "record", "more than %d entries" % C.MAX_ENTRIES)
+        drafts[ent] = d
+        order.append(d)
+
+    if alt:
+        for line, f in rows(alt[0], alt[1], ALT):
+            d = drafts.get(f[0])
+            if d is not None:
+                d.name(_v(f[3]), alt[0], line, "alt_name")
+    if add:
+        for line, f in rows(add[0], add[1], ADD):
+            d = drafts.get(f[0])
+            if d is not None:
+                c = _v(f[4])
+                if c:
+                    d.country(c, add[0], line)
+
+    entries = [d.entry(list_name) for d in order]
+    return ListData(list_name, C.version_digest(used), entries, source)
+
+
+def ofac_sdn(files):
+    """OFAC Specially Designated Nationals: sdn.csv (required), alt.csv, add.csv,
+    sdn_comments.csv."""
+    return load("ofac_sdn", files, SDN_FILES, "OFAC SDN (legacy CSV)")
+
+
+def ofac_cons(files):
+    """OFAC consolidated non-SDN list: cons_prim.csv (required), cons_alt.csv, cons_add.csv,
+    cons_comments.csv."""
+    return load("ofac_cons", files, CONS_FILES, "OFAC consolidated non-SDN (legacy CSV)")
