@@ -3,6 +3,7 @@
 from compliance import cases as _cases
 from compliance import screening
 from compliance.service import ComplianceError
+from transaction.currency import format_amount
 
 try:
     from kernel.lib import time as _time      # CPython: the kernel's module by its path
@@ -15,6 +16,8 @@ SCREEN_USAGE = "screen NAME..."
 SCREEN_HELP = "screen a name against the lists in force (at the configured threshold)"
 CASES_USAGE = "cases [open|released|rejected|not_created]"
 CASES_HELP = "compliance cases: transfers held for review and their decisions"
+ALERTS_USAGE = "alerts [open|closed|escalated|sar]"
+ALERTS_HELP = "AML alerts: rule, account, amount and the evidence (transfer ids)"
 
 
 def _when(ns):
@@ -76,7 +79,25 @@ def commands(svc):
         if nxt is not None:
             sh.println("  ... (more: GET /api/v1/compliance/cases)")
 
+    async def alerts_cmd(sh, args):
+        from compliance import aml
+        st = args[0] if args else None
+        if st is not None and st not in aml.ALERT_STATUSES:
+            sh.println("usage: " + ALERTS_USAGE)
+            return
+        n = svc.monitor.stats()
+        sh.println("alerts: %s" % ", ".join("%d %s" % (n[s], s) for s in aml.ALERT_STATUSES))
+        got, nxt = svc.monitor.alerts(st, None, None, 50)
+        for a in got:
+            sh.println("  %s %-9s %-18s %-16s %s %s; evidence %s" % (
+                a["id"][:16], a["status"], a["rule"], a["account_id"][:16],
+                format_amount(a["amount"], a["currency"]), a["currency"],
+                ", ".join(a["evidence"][:4]) + (" ..." if len(a["evidence"]) > 4 else "")))
+        if nxt is not None:
+            sh.println("  ... (more: GET /api/v1/compliance/alerts)")
+
     return (
+        ("alerts", ALERTS_USAGE, ALERTS_HELP, alerts_cmd, 0, 1),
         ("screening", SCREENING_USAGE, SCREENING_HELP, screening_cmd, 0, 0),
         ("screen", SCREEN_USAGE, SCREEN_HELP, screen_cmd, 1, 16),
         ("cases", CASES_USAGE, CASES_HELP, cases_cmd, 0, 1),

@@ -15,15 +15,18 @@ are not UTF-8, an unterminated quote, a quote inside an unquoted field, text aft
 quote, a field longer than MAX_FIELD characters, more than MAX_FIELDS fields, a record longer
 than MAX_RECORD characters.
 
-Speed (the kernel runs this under TCG): the text is split into lines once; a line without a
-quote is one str.split; a line with quotes is split on the quote character, so the work per
-line is a handful of C-level string operations, never a loop over its characters.
+Speed (the kernel runs this under TCG, one task at a time): the bytes are checked to be
+UTF-8 once, then decoded and split into lines about CHUNK bytes at a time (no single call
+splits a whole file, and only one chunk's lines are held at once); a line without a quote is
+one str.split; a line with quotes is split on the quote character, so the work per line is a
+handful of C-level string operations, never a loop over its characters.
 """
 from compliance.entry import ListError
 
 MAX_FIELD = 64 * 1024          # characters in one field
 MAX_FIELDS = 256               # fields in one record
 MAX_RECORD = 1024 * 1024       # characters in one record (all its physical lines)
+CHUNK = 64 * 1024              # bytes decoded and split into lines at a time
 
 _BOM = b"\xef\xbb\xbf"
 _MANGLED_BOM = b"\xef\xbf\xbd" * 3
@@ -62,12 +65,9 @@ def _column_error(file, line, col, msg):
     return ListError(file, line, "column %d" % col, msg)
 
 
-def split_quoted(line, d, file="", lineno=0):
-    """The fields of one record that contains quotes (any newlines already joined in)."""
-    parts = line.split('"')
+def _quoted(parts, d, file, lineno):
+    """The fields of a record from its text split on '"' (`parts`, an odd number of them)."""
     n = len(parts)
-    if not n & 1:
-        raise ListError(file, lineno, "record", "unterminated quoted field")
     fields = parts[0].split(d)
     if fields.pop():
         raise _column_error(file, lineno, len(fields) + 1, "quote inside an unquoted field")
@@ -82,18 +82,85 @@ def split_quoted(line, d, file="", lineno=0):
             after = parts[i + 1]
             i += 2
         fields.append(cur)
-        if not after or (after == d and i < n):
-            continue                          # end of line, or straight to the next quote
+        if after == d:
+            if i >= n:
+                fields.append("")             # a delimiter ends the line: one empty field
+            continue                          # else straight to the next quote
+        if not after:
+            continue                          # end of line
         if after[0] != d:
             raise _column_error(file, lineno, len(fields), "text after a closing quote")
-        more = after.split(d)
-        if i < n:
-            if more.pop():
-                raise _column_error(file, lineno, len(fields) + len(more),
+        if i < n:                             # unquoted fields, then the next quote
+            if after[-1] != d:
+                raise _column_error(file, lineno, len(fields) + len(after.split(d)) - 1,
                                     "quote inside an unquoted field")
-        more.pop(0)
-        fields.extend(more)
+            fields.extend(after[1:-1].split(d))
+        else:
+            fields.extend(after[1:].split(d))
     return fields
+
+
+def split_quoted(line, d, file="", lineno=0):
+    """The fields of one record that contains quotes (any newlines already joined in)."""
+    parts = line.split('"')
+    if not len(parts) & 1:
+        raise ListError(file, lineno, "record", "unterminated quoted field")
+    return _quoted(parts, d, file, lineno)
+
+
+def _end(data, start):
+    """Where `data` (bytes) ends without its trailing blank and Ctrl-Z lines."""
+    end = len(data)
+    while end > start:
+        k = data.rfind(b"\n", start, end)
+        last = data[k + 1 if k >= 0 else start:end]
+        if last and last != b"\x1a":
+            break
+        if k < 0:
+            return start
+        end = k
+        if end > start and data[end - 1] == 13:      # the CR of a CRLF
+            end -= 1
+    return end
+
+
+def _chunks(data, file):
+    """Generator of lists of lines of `data`, CRLF read as LF, the trailing blank and Ctrl-Z
+    lines left out: about CHUNK bytes at a time; then None."""
+    if isinstance(data, str):
+        s = text(data, file)
+        if "\r" in s:
+            s = s.replace("\r\n", "\n")
+        lines = s.split("\n")
+        del s
+        while lines and (lines[-1] == "" or lines[-1] == "\x1a"):
+            lines.pop()
+        yield lines
+        yield None
+        return
+    text(data, file)              # all of it UTF-8, or the error names the first bad line
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    start = 0
+    if data[:3] == _BOM:
+        start = 3
+    elif data[:9] == _MANGLED_BOM:
+        start = 9
+    end = _end(data, start)
+    pos = start
+    while pos < end:
+        k = data.find(b"\n", pos + CHUNK, end) if pos + CHUNK < end else -1
+        k = end if k < 0 else k + 1                   # a chunk ends with its LF, or at the end
+        s = data[pos:k].decode()
+        if "\r" in s:
+            s = s.replace("\r\n", "\n")
+        lines = s.split("\n")
+        del s
+        if k < end:
+            lines.pop()                               # the "" after the chunk's last LF
+        pos = k
+        yield lines
+    yield None
 
 
 def read(data, file="", delimiter=",", max_fields=MAX_FIELDS, max_field=MAX_FIELD,
@@ -101,35 +168,47 @@ def read(data, file="", delimiter=",", max_fields=MAX_FIELDS, max_field=MAX_FIEL
     """Generator of (line, fields) for each record of `data` (bytes or str)."""
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise ValueError("bad delimiter %r" % delimiter)
-    s = text(data, file)
-    if "\r" in s:
-        s = s.replace("\r\n", "\n")
-    lines = s.split("\n")
-    del s
-    while lines and (lines[-1] == "" or lines[-1] == "\x1a"):
-        lines.pop()
-    n = len(lines)
-    i = 0
-    while i < n:
+    chunks = _chunks(data, file)
+    lines = ()
+    n = 0           # len(lines)
+    i = 0           # the next line of lines
+    base = 0        # the line number of lines[0], minus 1
+    while True:
+        if i >= n:
+            base += n
+            lines = next(chunks)
+            if lines is None:
+                return
+            n = len(lines)
+            i = 0
+            continue
         line = lines[i]
         i += 1
         if not line:
             continue
-        start = i
+        start = base + i
         size = len(line)
         if '"' not in line:
             if size > max_record:
                 raise ListError(file, start, "record", "longer than %d characters" % max_record)
             fields = line.split(delimiter)
         else:
-            if line.count('"') & 1:
+            parts = line.split('"')
+            if not len(parts) & 1:
                 # an odd number of quotes: a quoted field goes on over the next lines (the
                 # line with that quote closed must be well formed: a stray quote is found here)
-                split_quoted(line + '"', delimiter, file, start)
+                parts.append("")
+                _quoted(parts, delimiter, file, start)
                 parts = [line]
                 while True:
                     if i >= n:
-                        raise ListError(file, start, "record", "unterminated quoted field")
+                        base += n
+                        lines = next(chunks)
+                        if lines is None:
+                            raise ListError(file, start, "record", "unterminated quoted field")
+                        n = len(lines)
+                        i = 0
+                        continue
                     nxt = lines[i]
                     i += 1
                     parts.append(nxt)
@@ -140,9 +219,12 @@ def read(data, file="", delimiter=",", max_fields=MAX_FIELDS, max_field=MAX_FIEL
                     if nxt.count('"') & 1:
                         break
                 line = "\n".join(parts)
-            elif size > max_record:
-                raise ListError(file, start, "record", "longer than %d characters" % max_record)
-            fields = split_quoted(line, delimiter, file, start)
+                fields = split_quoted(line, delimiter, file, start)
+            else:
+                if size > max_record:
+                    raise ListError(file, start, "record",
+                                    "longer than %d characters" % max_record)
+                fields = _quoted(parts, delimiter, file, start)
         if len(fields) > max_fields:
             raise ListError(file, start, "record", "more than %d fields" % max_fields)
         if size > max_field:

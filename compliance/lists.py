@@ -5,11 +5,24 @@ through `load(name, files)`.
     data = load("ofac_sdn", {"sdn.csv": b"...", "alt.csv": b"...", "add.csv": b"..."})
     data.version, len(data.entries)                 # entry.ListData
 
+    g = steps("ofac_sdn", files)                    # the same, a step at a time
+    while True:
+        try:
+            next(g)                                 # None every few records: others may run
+        except StopIteration as e:
+            data = e.value
+            break
+
 `files` maps file names to their bytes (a tar bundle read by compliance/bundle.py gives such a
 dict). Names are matched on their last path part, ignoring case ("lists/SDN.CSV" is sdn.csv);
 '*' in a pattern is any text. Every required pattern must match a file, and every file must
 match a pattern of the list: a stray file is refused, not ignored. Any fault is an
 entry.ListError naming the file, the line and the field; the caller keeps the list in force.
+
+In the kernel a load takes seconds and the scheduler is cooperative, so the service drives
+`steps`: each loader is a generator that yields every lists_common.STEP (32) records, rows,
+XML elements or entries, and between files, and returns the ListData; a ListError comes out
+of the next() that met the fault. `load` runs the same steps to the end.
 
 The loaders themselves: compliance/lists_ofac.py, lists_un.py, lists_us.py, lists_pep.py;
 the limits (file size, entries, names per entry) are in lists_common.py.
@@ -21,7 +34,8 @@ from compliance.lists_pep import pep
 from compliance.lists_un import un
 from compliance.lists_us import bis_dpl, fincen_314a, us_csl
 
-# name: (loader, required file patterns, optional file patterns, description)
+# name: (loader (a steps generator function of the files), required file patterns, optional
+# file patterns, description)
 LOADERS = {
     "ofac_sdn": (ofac_sdn, SDN_FILES[:1], SDN_FILES[1:],
                  "OFAC Specially Designated Nationals (legacy CSV: sdn, alt, add, comments)"),
@@ -47,6 +61,18 @@ def names():
 def load(name, files):
     """entry.ListData of list `name` from `files` ({file name: bytes}); ListError if the list
     is unknown, a file is missing, unexpected, too large or malformed."""
+    return C.run(steps(name, files))
+
+
+def steps(name, files):
+    """Generator doing what load(name, files) does: yields None every C.STEP records and
+    between files, returns the entry.ListData (StopIteration.value); raises ListError."""
+    loader = _loader(name, files)
+    return (yield from loader(files))
+
+
+def _loader(name, files):
+    """The loader of list `name`, once `files` are found to be its files."""
     spec = LOADERS.get(name)
     if spec is None:
         raise ListError(str(name)[:64], 0, "list", "unknown list (known: %s)"
@@ -72,4 +98,4 @@ def load(name, files):
     for p in required:
         if not C.pick_all(files, p):
             raise ListError(p, 0, "file", "missing (a required file of list %s)" % name)
-    return loader(files)
+    return loader

@@ -1,6 +1,11 @@
 """What every list loader shares: the limits, finding a list's files by name, dates of birth
-and listing dates to "YYYY" / "YYYY-MM" / "YYYY-MM-DD", bounded entry building, and the
-version digest. Portable (CPython and MicroPython)."""
+and listing dates to "YYYY" / "YYYY-MM" / "YYYY-MM-DD", bounded entry building, the version
+digest, and the step protocol. Portable (CPython and MicroPython).
+
+Steps: every loader is a generator that yields None every STEP records (rows, XML elements,
+JSON records, entries built) and between files, and returns its entry.ListData; the kernel's
+list service hands control back to the scheduler at each yield, `run` drives one to its end.
+"""
 import binascii
 import hashlib
 
@@ -13,6 +18,8 @@ MAX_NAMES = 256                 # names of one entry (OFAC has one entry with 96
 MAX_VALUES = 64                 # dates of birth, countries or programmes of one entry
 MAX_NAME_TEXT = 1024            # characters in one name
 MAX_RANGE_YEARS = 10            # a "1960 to 1962" range gives each year up to this span
+STEP = 32                       # records between two yields of a loader
+DIGEST_CHUNK = 256 * 1024       # bytes hashed between two yields
 
 _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
            "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12, "january": 1, "february": 2,
@@ -27,8 +34,8 @@ _APPROX = ("circa ", "ca. ", "c. ", "approximately ", "approx. ", "about ")
 
 def clean(s):
     """`s` with each run of ASCII whitespace made one space, trimmed."""
-    for ch in "\t\n\r\x0b\x0c":
-        if ch in s:
+    if "\t" in s or "\n" in s or "\r" in s or "\x0b" in s or "\x0c" in s:
+        for ch in "\t\n\r\x0b\x0c":
             s = s.replace(ch, " ")
     if "  " in s:
         s = " ".join([w for w in s.split(" ") if w])
@@ -93,16 +100,37 @@ def _hex(b):
     return binascii.hexlify(b).decode()
 
 
-def version_digest(files):
-    """First 16 hex digits of SHA-256 over the files (names and contents, sorted by name)."""
+def run(steps):
+    """Drive a steps generator to its end: its return value (its ListError raised)."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as e:
+            return e.value
+
+
+def digest_steps(files):
+    """Steps of version_digest: yields every DIGEST_CHUNK bytes hashed, returns the digest."""
     h = hashlib.sha256()
     for k in sorted(files):
         v = files[k]
         if isinstance(v, str):
             v = v.encode()
-        h.update(("%s\n%d\n" % (_base(k), len(v))).encode())
-        h.update(v)
+        n = len(v)
+        h.update(("%s\n%d\n" % (_base(k), n)).encode())
+        if n <= DIGEST_CHUNK:
+            h.update(v)
+        else:
+            for i in range(0, n, DIGEST_CHUNK):
+                h.update(v[i:i + DIGEST_CHUNK])
+                yield
+        yield
     return _hex(h.digest())[:16]
+
+
+def version_digest(files):
+    """First 16 hex digits of SHA-256 over the files (names and contents, sorted by name)."""
+    return run(digest_steps(files))
 
 
 def columns(file, line, header, wanted, optional=()):
@@ -161,9 +189,17 @@ def date(s):
     10 Jun 1966, Jun 1966, June 10, 1966,
     06/10/1966 (US order, as BIS and FinCEN write it) and 1966/06/10."""
     s = s.strip(WS).rstrip(".").strip(WS)
+    n = len(s)
+    if n == 4 and s.isdigit():
+        return s                              # the common cases first: 1966
+    if n == 11 and s[2] == " " and s[6] == " ":
+        m = _MONTHS.get(s[3:6].lower(), 0)    # 10 Jun 1966 (what the general case makes of it)
+        if m and s[:2].isdigit() and s[7:].isdigit():
+            d = _num(s[:2])
+            return _ymd(s[7:], m, d) if d else ""
     if not s:
         return ""
-    if len(s) > 10 and s[4] == "-" and s[10] in "TZ+- ":
+    if n > 10 and s[4] == "-" and s[10] in "TZ+- ":
         s = s[:10]                            # a time or a zone: 2015-04-07-04:00
     if "-" in s:
         p = s.split("-")
@@ -207,11 +243,12 @@ def dates(s):
     its two ends when it spans more than MAX_RANGE_YEARS). [] when it is not a date."""
     s = s.strip(WS).rstrip(".").strip(WS)
     low = s.lower()
-    for a in _APPROX:
-        if low.startswith(a):
-            s = s[len(a):].strip(WS)
-            low = s.lower()
-            break
+    if low[:1] == "c" or low[:1] == "a":      # every _APPROX starts so
+        for a in _APPROX:
+            if low.startswith(a):
+                s = s[len(a):].strip(WS)
+                low = s.lower()
+                break
     if " to " in low:
         k = low.find(" to ")
         a, b = date(s[:k]), date(s[k + 4:])

@@ -82,7 +82,8 @@ def remarks(d, text, name, line):
 
 
 def load(list_name, files, names, source):
-    """The list from the OFAC files named `names` (primary, alt, add, comments) in `files`."""
+    """Steps (lists_common) of the list from the OFAC files named `names` (primary, alt, add,
+    comments) in `files`: yields every C.STEP rows and between files, returns the ListData."""
     prim = C.pick(files, names[0], required=True)
     alt = C.pick(files, names[1])
     add = C.pick(files, names[2])
@@ -91,11 +92,18 @@ def load(list_name, files, names, source):
     for f in (prim, alt, add, com):
         if f:
             used[f[0]] = f[1]
+    step = C.STEP
+    k = 0
 
     extra = {}                          # ent_num -> the rest of its remarks
     if com:
         for line, f in rows(com[0], com[1], COMMENTS):
             extra[f[0]] = extra.get(f[0], "") + f[1]
+            k += 1
+            if k >= step:
+                k = 0
+                yield
+        yield
 
     pname = prim[0]
     drafts = {}
@@ -104,33 +112,46 @@ def load(list_name, files, names, source):
         ent = f[0]
         if ent in drafts:
             raise ListError(pname, line, "ent_num", "duplicate ent_num %s" % ent)
-        t = _TYPES.get(_v(f[2]).lower())
+        v = f[2].strip(WS)                          # _v() inline: the hot loop of the load
+        t = _TYPES.get("" if v == "-0-" else v.lower())
         if t is None:
             raise ListError(pname, line, "SDN_Type", "unknown type %r (individual, vessel, "
                             "aircraft or -0- for an entity)" % f[2][:40])
-        primary = _v(f[1])
-        if not primary:
+        primary = f[1].strip(WS)
+        if not primary or primary == "-0-":
             raise ListError(pname, line, "SDN_Name", "empty name")
         d = C.Draft(ent, t, pname, line)
         d.name(primary, pname, line, "SDN_Name")
-        for p in _v(f[3]).split("] ["):
+        v = f[3].strip(WS)
+        for p in ("" if v == "-0-" else v).split("] ["):
             d.program(p.strip("[] "), pname, line)
-        flag = _v(f[9])
-        if flag:
-            d.country(flag, pname, line)
-        text = _v(f[11]) + extra.get(ent, "")
+        v = f[9].strip(WS)
+        if v and v != "-0-":
+            d.country(v, pname, line)
+        v = f[11].strip(WS)
+        text = ("" if v == "-0-" else v) + extra.get(ent, "")
         if text:
             remarks(d, text, pname, line)
         if len(order) >= C.MAX_ENTRIES:
             raise ListError(pname, line, "record", "more than %d entries" % C.MAX_ENTRIES)
         drafts[ent] = d
         order.append(d)
+        k += 1
+        if k >= step:
+            k = 0
+            yield
+    yield
 
     if alt:
         for line, f in rows(alt[0], alt[1], ALT):
             d = drafts.get(f[0])
             if d is not None:
                 d.name(_v(f[3]), alt[0], line, "alt_name")
+            k += 1
+            if k >= step:
+                k = 0
+                yield
+        yield
     if add:
         for line, f in rows(add[0], add[1], ADD):
             d = drafts.get(f[0])
@@ -138,18 +159,30 @@ def load(list_name, files, names, source):
                 c = _v(f[4])
                 if c:
                     d.country(c, add[0], line)
+            k += 1
+            if k >= step:
+                k = 0
+                yield
+        yield
 
-    entries = [d.entry(list_name) for d in order]
-    return ListData(list_name, C.version_digest(used), entries, source)
+    entries = []
+    for d in order:
+        entries.append(d.entry(list_name))
+        k += 1
+        if k >= step:
+            k = 0
+            yield
+    version = yield from C.digest_steps(used)
+    return ListData(list_name, version, entries, source)
 
 
 def ofac_sdn(files):
-    """OFAC Specially Designated Nationals: sdn.csv (required), alt.csv, add.csv,
+    """Steps of OFAC Specially Designated Nationals: sdn.csv (required), alt.csv, add.csv,
     sdn_comments.csv."""
     return load("ofac_sdn", files, SDN_FILES, "OFAC SDN (legacy CSV)")
 
 
 def ofac_cons(files):
-    """OFAC consolidated non-SDN list: cons_prim.csv (required), cons_alt.csv, cons_add.csv,
-    cons_comments.csv."""
+    """Steps of the OFAC consolidated non-SDN list: cons_prim.csv (required), cons_alt.csv,
+    cons_add.csv, cons_comments.csv."""
     return load("ofac_cons", files, CONS_FILES, "OFAC consolidated non-SDN (legacy CSV)")

@@ -139,7 +139,9 @@ def _ftm(d, rec, name, line):
 
 
 def pep(files):
-    """OpenSanctions PEP (or other) data: *.json / *.jsonl files, Senzing or FtM records."""
+    """Steps (lists_common) of OpenSanctions PEP (or other) data: *.json / *.jsonl files,
+    Senzing or FtM records. A JSON array is parsed in one call (json.loads); its records,
+    and JSON lines, are then taken C.STEP at a time."""
     found = C.pick_all(files, "*.json") + C.pick_all(files, "*.jsonl")
     if not found:
         raise ListError("*.json", 0, "file", "missing (a Senzing or FtM JSON file)")
@@ -149,10 +151,16 @@ def pep(files):
     pointed = {}              # ids that RELATIONSHIPS point at
     pointers = []             # (draft, [ids it points at])
     used = {}
+    step = C.STEP
+    tick = 0
     for name, data in found:
         C.check_size(name, data)
         used[name] = data
         for line, rec in _records(name, data):
+            tick += 1
+            if tick >= step:
+                tick = 0
+                yield
             if type(rec) is not dict:
                 raise ListError(name, _where(line), _field(line, "record"), "not an object")
             ftm = "schema" in rec and "properties" in rec
@@ -195,6 +203,7 @@ def pep(files):
             if not d.names:
                 raise ListError(name, _where(line), _field(line, "name"),
                                 "record %s has no name" % rid)
+        yield
     # an untyped record that others point at is a position ("United States senator"):
     # a programme of theirs, not a party
     positions = {}
@@ -205,5 +214,17 @@ def pep(files):
         for k in keys:
             if k in positions:
                 d.program(positions[k])
-    entries = [d.entry("pep") for d in order if d.id not in positions]
-    return ListData("pep", C.version_digest(used), entries, "OpenSanctions (Senzing / FtM JSON)")
+        tick += 1
+        if tick >= step:
+            tick = 0
+            yield
+    entries = []
+    for d in order:
+        if d.id not in positions:
+            entries.append(d.entry("pep"))
+        tick += 1
+        if tick >= step:
+            tick = 0
+            yield
+    version = yield from C.digest_steps(used)
+    return ListData("pep", version, entries, "OpenSanctions (Senzing / FtM JSON)")

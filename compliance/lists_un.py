@@ -69,16 +69,21 @@ def _dob(d, c, name):
 
 
 def un(files):
-    """UN consolidated list: one XML file (*.xml)."""
+    """Steps (lists_common) of the UN consolidated list: one XML file (*.xml). Yields every
+    C.STEP elements read (start tags), returns the ListData."""
     fname, data = C.pick(files, "*.xml", required=True)
     root = {}
     entries = []
-    for el in xmlread.elements(data, _TYPES, fname, root=root, max_size=C.MAX_FILE):
-        C.add_entry(entries, _entry(el, fname), fname, el.line)
+    for el in xmlread.elements(data, _TYPES, fname, root=root, max_size=C.MAX_FILE,
+                               ticks=C.STEP):
+        if el is None:
+            yield
+        else:
+            C.add_entry(entries, _entry(el, fname), fname, el.line)
     if root.get("tag") != "CONSOLIDATED_LIST":
         raise ListError(fname, root.get("line", 1), "CONSOLIDATED_LIST",
                         "not a UN consolidated list (root element <%s>)" % root.get("tag"))
     version = root["attrs"].get("dateGenerated", "").strip(WS)
     if not version:
-        version = C.version_digest({fname: data})
+        version = yield from C.digest_steps({fname: data})
     return ListData("un", version, entries, "UN Security Council Consolidated List (XML)")

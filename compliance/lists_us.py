@@ -60,13 +60,19 @@ def _source_code(source):
 
 
 def us_csl(files):
-    """trade.gov Consolidated Screening List: one CSV (*.csv)."""
+    """Steps (lists_common) of trade.gov's Consolidated Screening List: one CSV (*.csv)."""
     name, data = C.pick(files, "*.csv", required=True)
     cols, recs = _records(name, data, CSL_COLUMNS, CSL_OPTIONAL)
     i_id, i_num, i_start = cols["_id"], cols["entity_number"], cols["start_date"]
     entries = []
     seen = {}
+    step = C.STEP
+    k = 0
     for line, f in recs:
+        k += 1
+        if k >= step:
+            k = 0
+            yield
         source = f[cols["source"]].strip(WS)
         primary = f[cols["name"]].strip(WS)
         if not source:
@@ -99,17 +105,23 @@ def us_csl(files):
             k = a.rfind(",")
             d.country(a[k + 1:], name, line)
         C.add_entry(entries, d.entry("us_csl"), name, line)
-    return ListData("us_csl", C.version_digest({name: data}), entries,
-                    "US Consolidated Screening List (trade.gov CSV)")
+    version = yield from C.digest_steps({name: data})
+    return ListData("us_csl", version, entries, "US Consolidated Screening List (trade.gov CSV)")
 
 
 def bis_dpl(files):
-    """BIS Denied Persons List: dpl.txt (tab separated, *.txt)."""
+    """Steps (lists_common) of BIS's Denied Persons List: dpl.txt (tab separated, *.txt)."""
     name, data = C.pick(files, "*.txt", required=True)
     cols, recs = _records(name, data, DPL_COLUMNS, (), "\t")
     entries = []
     seen = {}
+    step = C.STEP
+    k = 0
     for line, f in recs:
+        k += 1
+        if k >= step:
+            k = 0
+            yield
         v = [f[cols[k]].strip(WS) for k in DPL_COLUMNS]
         if not v[0]:
             raise ListError(name, line, "Name", "empty")
@@ -119,8 +131,8 @@ def bis_dpl(files):
         d.country(v[4], name, line)
         d.program("DPL", name, line)
         C.add_entry(entries, d.entry("bis_dpl"), name, line)
-    return ListData("bis_dpl", C.version_digest({name: data}), entries,
-                    "BIS Denied Persons List (TXT)")
+    version = yield from C.digest_steps({name: data})
+    return ListData("bis_dpl", version, entries, "BIS Denied Persons List (TXT)")
 
 
 def _joined(f, cols, keys):
@@ -128,6 +140,7 @@ def _joined(f, cols, keys):
 
 
 def _fincen_rows(name, data, entries, seen):
+    """Steps: the entries of one 314(a) file added to `entries`."""
     it = csvread.read(data, name)
     for line, header in it:
         break
@@ -140,7 +153,13 @@ def _fincen_rows(name, data, entries, seen):
                         "business file (business_name)")
     cols = C.columns(name, line, header, PERSON_COLUMNS if person else BUSINESS_COLUMNS)
     width = len(header)
+    step = C.STEP
+    k = 0
     for line, f in C.named(it, heads):
+        k += 1
+        if k >= step:
+            k = 0
+            yield
         if len(f) != width:
             raise ListError(name, line, "record", "expected %d fields as the header has, got %d"
                             % (width, len(f)))
@@ -170,8 +189,8 @@ def _fincen_rows(name, data, entries, seen):
 
 
 def fincen_314a(files):
-    """FinCEN 314(a) subjects: the person and/or business CSVs (*.csv, told apart by their
-    header row)."""
+    """Steps (lists_common) of FinCEN's 314(a) subjects: the person and/or business CSVs
+    (*.csv, told apart by their header row)."""
     found = C.pick_all(files, "*.csv")
     if not found:
         raise ListError("*.csv", 0, "file", "missing (a person or business CSV)")
@@ -180,6 +199,8 @@ def fincen_314a(files):
     used = {}
     for name, data in found:
         C.check_size(name, data)
-        _fincen_rows(name, data, entries, seen)
+        yield from _fincen_rows(name, data, entries, seen)
         used[name] = data
-    return ListData("fincen_314a", C.version_digest(used), entries, "FinCEN 314(a) (CSV)")
+        yield
+    version = yield from C.digest_steps(used)
+    return ListData("fincen_314a", version, entries, "FinCEN 314(a) (CSV)")

@@ -6,36 +6,45 @@ are integers in basis points (0..10000; format_score gives the API's "0.9731").
 
 Blocking: every name's tokens (normalize.tokens) post the name under four keys: the token,
 its phonetic key ("#" + similarity.phonetic), its first and its last 3 letters ("^...",
-"$..."), so a misspelling late in a token keeps the prefix, one early keeps the suffix, and
-a vowel or digraph change keeps the phonetic key. Generic words and particles post nothing
-(unless a name has nothing else), so "trading" or "al" does not bring in thousands of
-candidates. A query gathers the postings of its own keys, rarest first, each name gaining
-weight (exact token 4, phonetic 2, prefix/suffix 1, divided by the posting's length) and
-keeps the max_candidates heaviest: a few hundred names are scored, not the list.
+"$..."), so a misspelling late in a token keeps the prefix, one early keeps the suffix, and a
+vowel or digraph change keeps the phonetic key. Particles and initials post nothing, generic
+words only their own token, which a query reads only while its list is short (GENERIC_SCAN):
+"trading" or "al" does not bring in thousands of candidates. A name with nothing but such
+tokens posts them all. A query gathers the postings of its keys, rarest first, each name
+gaining weight (exact token 4, phonetic 2, prefix/suffix 1, divided by the posting's length),
+and keeps the max_candidates heaviest: a few hundred names are scored, not the list.
 
-Score of a query name Q against a list name N (both token lists), symmetric and independent
-of token order:
+Score of a query name Q against a list name N (token lists), symmetric and independent of
+the order of the words:
 - pair similarity s(q, n): 1 for equal tokens, 0.98 for two spellings of one token
   (similarity.spelling: kh/h, q/k, w/v, y/i, ...), else Jaro-Winkler of the spellings, lifted
-  half-way to 1 when both tokens have the same phonetic key (jw >= 0.70, key of 2+ letters);
-  below FLOOR (0.75) it is 0 (and is not computed when the letters bound it below).
-- alignment A: the best pairing of tokens, greedy by similarity (ties broken by the token
-  texts, so the order of the words never matters); then a token left over on one side may
-  join its neighbour's pair when the two together spell the other side's token
-  ("abdul rahman" / "abdulrahman"). Each token weighs 100 (a name), 25 (GENERIC) or 10 (a
-  particle or an initial). A = sum(pair weight x s) / (sum of pair weights + SURPLUS_PCT% of
-  the weight of tokens left over), the pair weight being the sum of its tokens' weights. A
-  left-over token (a dropped middle name) costs 10% of a disagreeing one: "Vladimir Putin"
-  against "Vladimir Vladimirovich Putin" scores 0.957, "Putin" alone against it 0.83.
+  two thirds of the way to 1 when both tokens have the same phonetic key (jw >= 0.70, key of
+  2+ letters); below FLOOR (0.75) it is 0 (not even computed when the letters of the two
+  bound Jaro-Winkler below it: most pairs of a candidate are unrelated words).
+- alignment A: the best pairing of tokens, greedy by similarity (ties by weight, then by the
+  tokens' text, never by position); a token left over may then join its neighbour's pair
+  when the two together spell the other side's token ("abdul rahman" / "abdulrahman").
+  Tokens weigh 100 (a name), 25 (GENERIC) or 10 (a particle or an initial). A = sum(pair
+  weight x s) / (sum of pair weights + SURPLUS_PCT% of the weight of the tokens left over),
+  a pair weighing twice its lighter token (a misspelt generic word stays generic), a merged
+  pair the sum of its tokens. Tokens left on both sides disagree (they
+  pair at 0, full weight); only the extra tokens of the longer name are surplus. So a
+  dropped middle name costs little: "Vladimir Putin" against "Vladimir Vladimirovich Putin"
+  scores 0.957; "Putin" alone against it 0.85, "Smith" against "John Smith" 0.918.
 - T: similarity.token_set_ratio of the two token strings (rapidfuzz's token_set_ratio).
-- P: the share of the aligned weight whose pairs agree phonetically.
-- name score = 80% A + 10% T + 10% P. A pairing with no agreeing pair of two name tokens
-  (only generic words, particles or initials agree) is capped at GENERIC_CAP (0.70) unless
-  the two token multisets are equal: "Global Trading" cannot hit "Global Trading Company".
+- name score = 90% A + 10% T. Phonetic agreement enters through s (the why reports the share
+  of the aligned weight whose pairs agree phonetically). When no two name tokens agree (only
+  generic words, particles or initials do) and some token has no counterpart, the score is
+  capped at GENERIC_CAP (0.70): "Global Trading" cannot hit "Global Trading Company", nor
+  "Acme Trading" "Zenith Trading".
 Qualifiers, added to the best name's score of an entry when both sides know the field:
-date of birth equal in full +300, in year (one side gives only the year) +150, year one apart
--300, further apart -1000; query country among the entry's +100, not among them -200;
-individual against anything else -1500, other type differences -300. Then clamp to 0..10000.
+date of birth equal in full +300, equal as far as the shorter goes (a year, a month) +150,
+different in the same year or one year apart -300, further apart -1000; query country among
+the entry's +100, not among them -200; individual against anything else -1500, other type
+differences -300. Then clamp to 0..10000.
+Calibration (tools/screen_eval.py on OFAC SDN, 2000 queries): at 0.95 light variants (one
+typo, transposition, transliteration, Cyrillic script, accents, reordering, a dropped middle
+name, aliases) are found 92-100%, two typos 67%; 2 of 1000 composed negatives alert.
 """
 from compliance import entry as entry_mod
 from compliance import normalize, similarity
@@ -94,6 +103,34 @@ def threshold_bp(threshold):
     return bp
 
 
+def _roomy(n):
+    """An empty dict with room for n keys, at most half full.
+
+    MicroPython's dict grows only when it is completely full, so a lookup of a key it does
+    not hold walks ever longer runs of occupied slots as it fills (a 25,000-key dict: ~0.1 ms
+    a miss in the wasm build, most of an index build's time). Filling it with 2n ints first
+    (hash(i) == i: they take slots 0..2n-1) and deleting them from the top down (a deleted
+    slot followed by an empty one becomes empty again) leaves a large empty table. 2n + 14
+    is even: MicroPython's table sizes above 12 are odd, so the ints never fill the table
+    to its last slot (which would wrap and leave deleted-slot markers). Harmless on
+    CPython."""
+    d = {}
+    m = 2 * n + 14
+    for i in range(m):
+        d[i] = None
+    for i in range(m - 1, -1, -1):
+        del d[i]
+    return d
+
+
+def _regrow(d, n):
+    """d's items in a dict made by _roomy(n)."""
+    out = _roomy(n)
+    for k in d:
+        out[k] = d[k]
+    return out
+
+
 def _affixes(tok):
     n = len(tok)
     if n < 4:
@@ -143,7 +180,7 @@ def _pair_sim(ta, tb, ra, rb, ka, kb, ma, mb):
         ra, rb = rb, ra
     s = similarity.jaro_winkler(ra, rb)
     if lift and s >= PHONETIC_LIFT_FROM:
-        s = (s + 10000) // 2
+        s = s + (10000 - s) * 2 // 3
     return s if s >= FLOOR else 0
 
 
@@ -164,7 +201,7 @@ def _merge(q, tids, tok, got, qused, nused):
                 g = got[gi]
                 mine = g[1] if side == 0 else g[2]
                 other = g[2] if side == 0 else g[1]
-                if len(mine) != 1 or len(other) != 1:
+                if len(mine) != 1 or len(other) != 1 or g[0] == 0:
                     continue
                 if side == 0:
                     x = q.toks[mine[0]]
@@ -197,35 +234,44 @@ def _score(q, tids, rows, ix, need, detail):
     nq = len(q.toks)
     n = len(tids)
     tok_w = ix.tok_w
+    tok = ix.tok
+    # similar pairs, best first; ties by weight, then by the tokens' text (their ranks)
     pairs = []
     for j in range(n):
         tid = tids[j]
         row = rows[tid]
-        wn = tok_w[tid]
         rn = tid + tid
         for i in range(nq):
-            rq = q.rank[i]
-            if rq < rn:
-                pairs.append((-row[i], -wn - q.w[i], rq, rn, i, j))
-            else:
-                pairs.append((-row[i], -wn - q.w[i], rn, rq, i, j))
-    pairs.sort()
+            sv = row[i]
+            if sv:
+                rq = q.rank[i]
+                if rq < rn:
+                    pairs.append((-sv, -tok_w[tid] - q.w[i], rq, rn, i, j))
+                else:
+                    pairs.append((-sv, -tok_w[tid] - q.w[i], rn, rq, i, j))
     qused = [-1] * nq
     nused = [-1] * n
     got = []                 # [s, [query token indexes], [index token positions]]
-    left = nq if nq < n else n
-    for p in pairs:
-        i = p[4]
-        j = p[5]
-        if qused[i] < 0 and nused[j] < 0:
-            qused[i] = len(got)
-            nused[j] = len(got)
-            got.append([-p[0], [i], [j]])
-            left -= 1
-            if left == 0:
-                break
-    if nq != n:
-        _merge(q, tids, ix.tok, got, qused, nused)
+    if pairs:
+        pairs.sort()
+        left = nq if nq < n else n
+        merge = False
+        for p in pairs:
+            i = p[4]
+            j = p[5]
+            if qused[i] < 0 and nused[j] < 0:
+                qused[i] = len(got)
+                nused[j] = len(got)
+                got.append([-p[0], [i], [j]])
+                if p[0] > -10000:
+                    d = len(q.toks[i]) - len(tok[tids[j]])
+                    if d >= 2 or d <= -2:
+                        merge = True        # x+u may spell y: see _merge
+                left -= 1
+                if left == 0:
+                    break
+        if merge and len(got) < (nq if nq > n else n):
+            _merge(q, tids, tok, got, qused, nused)
     num = 0
     den = 0
     ph = 0
@@ -233,35 +279,49 @@ def _score(q, tids, rows, ix, need, detail):
     tok_kind = ix.tok_kind
     tok_key = ix.tok_key
     for g in got:
-        pw = 0
-        for i in g[1]:
-            pw += q.w[i]
-        for j in g[2]:
-            pw += tok_w[tids[j]]
-        s = g[0]
-        if s < FLOOR:
-            s = 0
-        num += pw * s
+        if len(g[1]) == 1 and len(g[2]) == 1:
+            # a pair weighs as its lighter token, twice: a misspelt generic word is still
+            # generic ("tradng" / "trading")
+            pw = q.w[g[1][0]]
+            wn = tok_w[tids[g[2][0]]]
+            pw = 2 * (pw if pw < wn else wn)
+        else:
+            pw = 0
+            for i in g[1]:
+                pw += q.w[i]
+            for j in g[2]:
+                pw += tok_w[tids[j]]
+        num += pw * g[0]
         den += pw
-        if s:
-            if len(g[1]) == 1 and len(g[2]) == 1:
-                i = g[1][0]
-                tid = tids[g[2][0]]
-                if q.kinds[i] == 0 and tok_kind[tid] == 0:
-                    name_pair = True
-                kq = q.keys[i]
-                if kq and kq == tok_key[tid] or q.rank[i] == tid + tid:
-                    ph += pw
-            else:
+        if len(g[1]) == 1 and len(g[2]) == 1:
+            i = g[1][0]
+            tid = tids[g[2][0]]
+            if q.kinds[i] == 0 and tok_kind[tid] == 0:
                 name_pair = True
+            kq = q.keys[i]
+            if kq and kq == tok_key[tid] or q.rank[i] == tid + tid:
                 ph += pw
+        else:
+            name_pair = True
+            ph += pw
+    # tokens left: the heaviest of each side disagree pairwise (full weight), the lightest
+    # of the longer side are surplus (SURPLUS_PCT of their weight)
+    lq = [q.w[i] for i in range(nq) if qused[i] < 0]
+    ln = [tok_w[tids[j]] for j in range(n) if nused[j] < 0]
+    if len(lq) > len(ln):
+        longer, shorter = lq, ln
+    else:
+        longer, shorter = ln, lq
+    for w in shorter:
+        den += w
+    longer.sort()
+    k = len(longer) - len(shorter)
     sur = 0
-    for i in range(nq):
-        if qused[i] < 0:
-            sur += q.w[i]
-    for j in range(n):
-        if nused[j] < 0:
-            sur += tok_w[tids[j]]
+    for x in range(len(longer)):
+        if x < k:
+            sur += longer[x]
+        else:
+            den += longer[x]
     den = den * 100 + sur * SURPLUS_PCT
     if den == 0:
         return 0, None
@@ -269,15 +329,13 @@ def _score(q, tids, rows, ix, need, detail):
     bound = (A_PCT * a + T_PCT * 10000) // 100
     if not detail and bound < need:
         return bound, None
-    if not name_pair and bound > GENERIC_CAP:
-        srt = [t + t for t in tids]
-        srt.sort()
-        if srt != q.sorted_rank:
-            bound = GENERIC_CAP
-            if not detail and bound < need:
-                return bound, None
-    ntext = " ".join([ix.tok[t] for t in tids])
-    t = similarity.token_set_ratio(q.joined, ntext)
+    if not name_pair and bound > GENERIC_CAP and (lq or ln):
+        # only generic words, particles or initials agree, and not every token has its
+        # counterpart: a different name made of common words
+        bound = GENERIC_CAP
+        if not detail and bound < need:
+            return bound, None
+    t = similarity.token_set_ratio(q.joined, " ".join([tok[x] for x in tids]))
     score = (A_PCT * a + T_PCT * t) // 100
     if score > bound:
         score = bound
@@ -286,13 +344,13 @@ def _score(q, tids, rows, ix, need, detail):
     why = []
     for g in got:
         why.append([" ".join([q.toks[i] for i in g[1]]),
-                    " ".join([ix.tok[tids[j]] for j in g[2]]), g[0]])
+                    " ".join([tok[tids[j]] for j in g[2]]), g[0]])
     for i in range(nq):
         if qused[i] < 0:
             why.append([q.toks[i], "", 0])
     for j in range(n):
         if nused[j] < 0:
-            why.append(["", ix.tok[tids[j]], 0])
+            why.append(["", tok[tids[j]], 0])
     return score, {"tokens": why, "name_score": score, "alignment": a, "token_set": t,
                    "phonetic": (ph * 20000 * 100 + den) // (2 * den)}
 
@@ -348,6 +406,17 @@ _TYPES = {"individual": entry_mod.INDIVIDUAL, "person": entry_mod.INDIVIDUAL,
           "unknown": entry_mod.UNKNOWN, "": entry_mod.UNKNOWN}
 
 
+def _date_ok(d):
+    n = len(d)
+    if n == 0:
+        return True
+    if n not in (4, 7, 10) or not d[:4].isdigit():
+        return False
+    if n >= 7 and (d[4] != "-" or not d[5:7].isdigit()):
+        return False
+    return n == 7 or n == 4 or (d[7] == "-" and d[8:10].isdigit())
+
+
 def _check_query(query):
     if type(query) is not dict:
         raise ValueError("a query is a dict with a name")
@@ -374,7 +443,7 @@ def _check_query(query):
     if type(c) is not str or len(c) > 2:
         raise ValueError("query country must be an ISO 3166 alpha-2 code or empty")
     d = query.get("dob") or ""
-    if type(d) is not str or len(d) not in (0, 4, 7, 10) or not d[:4].isdigit() and d:
+    if type(d) is not str or not _date_ok(d):
         raise ValueError("query dob must be YYYY, YYYY-MM or YYYY-MM-DD, or empty")
     return names, _TYPES[t.lower()], c.upper(), d
 
@@ -393,7 +462,21 @@ class Index:
         self.tok_kind = []       # token id -> normalize kind
         self.tok_key = []        # token id -> phonetic key
         self.tok_mask = []       # token id -> similarity.letter_mask of its spelling
-        self.postings = {}       # key -> [name id]
+        self.postings = {}       # key -> [name id] (made by finish)
+        # While building, postings go to one flat list (MicroPython's allocator slows down
+        # badly when thousands of small lists each grow: every regrowth searches a heap
+        # full of the holes the others left), and finish() makes each key's list at its
+        # final size.
+        self._flat = []          # key ids, name after name
+        self._count = []         # key id -> its number of names
+        self._last = []          # key id -> the last name id it got
+        # The dicts below grow by _regrow (see _roomy), checked once per entry.
+        self._room = 256
+        self._kid = _roomy(256)  # key -> key id
+        # token -> [token id, kind, key ids its names post, key ids when its name has no
+        # NAME token (made on first use), phonetic key]
+        self._info = _roomy(256)
+        self._memo = _roomy(256)   # word -> spelling or None (normalize.tokens' memo)
         self.finished = False
         self.last_candidates = 0
         if entries is not None:
@@ -401,24 +484,47 @@ class Index:
                 self.add(e)
             self.finish()
 
-    def _tid(self, t):
-        tid = self.tok_id.get(t)
-        if tid is None:
-            if len(self.tok) >= MAX_DISTINCT_TOKENS:
-                raise entry_mod.ListError("index", len(self.entries), "names",
-                                          "more than %d distinct name tokens"
-                                          % MAX_DISTINCT_TOKENS)
-            tid = len(self.tok)
-            self.tok_id[t] = tid
-            self.tok.append(t)
-        return tid
+    def _kids(self, keys):
+        """The key ids of keys (numbered on first sight)."""
+        out = []
+        kid = self._kid
+        for k in keys:
+            i = kid.get(k)
+            if i is None:
+                i = len(self._count)
+                kid[k] = i
+                self._count.append(0)
+                self._last.append(-1)
+            out.append(i)
+        return tuple(out)
 
-    def _post(self, key, nid):
-        p = self.postings.get(key)
-        if p is None:
-            self.postings[key] = [nid]
-        elif p[-1] != nid:
-            p.append(nid)
+    def _new_token(self, t):
+        """Number token t and work out, once, what its names post: a NAME token its text,
+        phonetic key and affixes; a generic word its text (read only while the list is
+        short, GENERIC_SCAN); a particle or an initial nothing. In a name with no NAME
+        token, every token posts its text and phonetic key."""
+        if len(self.tok) >= MAX_DISTINCT_TOKENS:
+            raise entry_mod.ListError("index", len(self.entries), "names",
+                                      "more than %d distinct name tokens"
+                                      % MAX_DISTINCT_TOKENS)
+        tid = len(self.tok)
+        self.tok.append(t)
+        kd = normalize.kind(t)
+        pk = similarity.phonetic(t)
+        if kd == 0:
+            keys = [t]
+            if pk:
+                keys.append("#" + pk)
+            for a in _affixes(t):
+                keys.append(a)
+            kids = self._kids(keys)
+        elif kd == 1:
+            kids = self._kids((t,))
+        else:
+            kids = ()
+        x = [tid, kd, kids, None, pk]
+        self._info[t] = x
+        return x
 
     def add(self, e):
         """Index one entry (every name of it)."""
@@ -426,62 +532,109 @@ class Index:
             raise ValueError("the index is finished; build a new one")
         ei = len(self.entries)
         self.entries.append(e)
-        seen = set()
+        n = self._room
+        if len(self._kid) > n or len(self._info) > n or len(self._memo) > n:
+            n = self._room = 2 * n
+            self._kid = _regrow(self._kid, n)
+            self._info = _regrow(self._info, n)
+            self._memo = _regrow(self._memo, n)
+        seen = None
+        info = self._info
+        memo = self._memo
+        flat = self._flat
+        count = self._count
+        last = self._last
         for nm in e.names:
-            toks = normalize.tokens(nm)
+            toks = normalize.tokens(nm, memo)
             if not toks:
                 continue
             k = " ".join(toks)
-            if k in seen:
+            if seen is None:
+                seen = [k]
+            elif k in seen:
                 continue
-            seen.add(k)
+            else:
+                seen.append(k)
             if len(self.names) >= self.max_names:
                 raise entry_mod.ListError(e.list, ei + 1, "names",
                                           "more than %d names in one list" % self.max_names)
             nid = len(self.names)
-            self.names.append((ei, nm, tuple([self._tid(t) for t in toks])))
-            kinds = [normalize.kind(t) for t in toks]
-            only_generic = 0 not in kinds
-            for i in range(len(toks)):
-                t = toks[i]
-                kd = kinds[i]
-                if kd == 1 and not only_generic:
-                    self._post(t, nid)      # read only while short (GENERIC_SCAN)
-                    continue
-                if kd == 2 or (kd == 1 and not only_generic):
-                    continue
-                self._post(t, nid)
-                pk = similarity.phonetic(t)
-                if pk:
-                    self._post("#" + pk, nid)
-                if kd == 0:
-                    for a in _affixes(t):
-                        self._post(a, nid)
+            xs = []
+            no_name = True       # only generic words, particles, initials: all post
+            for t in toks:
+                x = info.get(t)
+                if x is None:
+                    x = self._new_token(t)
+                xs.append(x)
+                if x[1] == 0:
+                    no_name = False
+            self.names.append((ei, nm, tuple([x[0] for x in xs])))
+            for x in xs:
+                if no_name:
+                    kids = x[3]
+                    if kids is None:
+                        kids = self._kids([self.tok[x[0]]] + (["#" + x[4]] if x[4] else []))
+                        x[3] = kids
+                else:
+                    kids = x[2]
+                for i in kids:
+                    if last[i] != nid:
+                        last[i] = nid
+                        count[i] += 1
+                        flat.append(i)
+            flat.append(-1)      # end of the name
 
     def finish(self):
-        """Number the tokens in sorted order (ties between pairs are then broken by text)
-        and compute their spellings, weights, kinds and phonetic keys."""
+        """Number the tokens in sorted order (ties between pairs are then broken by text),
+        compute their spellings, weights, kinds and phonetic keys, and lay out the
+        postings."""
         if self.finished:
             return
-        order = list(range(len(self.tok)))
-        order.sort(key=lambda i: self.tok[i])
-        new = [0] * len(order)
-        for pos in range(len(order)):
-            new[order[pos]] = pos
-        self.tok = [self.tok[i] for i in order]
-        for pos in range(len(self.tok)):
-            self.tok_id[self.tok[pos]] = pos
-        for nid in range(len(self.names)):
-            ei, nm, tids = self.names[nid]
-            self.names[nid] = (ei, nm, tuple([new[t] for t in tids]))
-        for t in self.tok:
-            r = similarity.spelling(t).encode()
+        count = self._count
+        lists = [[0] * c for c in count]
+        pos = [0] * len(count)
+        nid = 0
+        for i in self._flat:
+            if i < 0:
+                nid += 1
+                continue
+            j = pos[i]
+            lists[i][j] = nid
+            pos[i] = j + 1
+        self._flat = self._count = self._last = pos = None
+        postings = self._kid         # key -> key id becomes key -> its names
+        for k in postings:
+            postings[k] = lists[postings[k]]
+        self.postings = postings
+        self._kid = None
+        old = self.tok
+        srt = sorted(old)
+        info = self._info
+        memo = self._memo
+        sp = similarity.spelling
+        for t in srt:
+            x = info[t]
+            r = memo.get(t)         # None: a dropped word kept (nothing else) or a cut one
+            if r is None:
+                r = sp(t)
+            r = r.encode()
             self.tok_raw.append(r)
             self.tok_mask.append(similarity.letter_mask(r))
-            k = normalize.kind(t)
-            self.tok_kind.append(k)
-            self.tok_w.append(WEIGHT[k])
-            self.tok_key.append(similarity.phonetic(t))
+            self.tok_kind.append(x[1])
+            self.tok_w.append(WEIGHT[x[1]])
+            self.tok_key.append(x[4])
+        tok_id = info                # token -> its info becomes token -> token id
+        for pos in range(len(srt)):
+            tok_id[srt[pos]] = pos
+        self.tok_id = tok_id
+        new = [tok_id[t] for t in old]
+        names = self.names
+        for nid in range(len(names)):
+            ei, nm, tids = names[nid]
+            names[nid] = (ei, nm, tuple([new[t] for t in tids]))
+        self.tok = srt
+        self._info = None
+        self._memo = None
         self.finished = True
 
     def rank(self, t):
@@ -517,11 +670,9 @@ class Index:
             for i in range(len(q.toks)):
                 t = q.toks[i]
                 kd = q.kinds[i]
-                if kd == 1 and q.has_name:
-                    if t not in keys:
+                if kd != 0 and q.has_name:
+                    if kd == 1 and t not in keys:
                         keys[t] = -KEY_AFFIX        # generic: only if its posting is short
-                    continue
-                if kd == 2 or (kd == 1 and q.has_name):
                     continue
                 keys[t] = KEY_EXACT
                 if q.keys[i]:
@@ -564,18 +715,50 @@ class Index:
         return [x[1] for x in order[:max_candidates]]
 
     def _rows(self, q, tids, cache):
-        """Make sure cache[tid] holds the pair similarities of index token tid with every
-        token of query name q."""
+        """Make sure cache[tid] holds the pair similarities (_pair_sim) of index token tid
+        with every token of query name q. _pair_sim's letter bound is inlined here: most
+        pairs of a candidate are unrelated words and end at the bound."""
         nq = len(q.toks)
+        pop = similarity.POP
         for tid in tids:
             if tid in cache:
                 continue
             tb = self.tok[tid]
             rb = self.tok_raw[tid]
             kb = self.tok_key[tid]
-            mb = self.tok_mask[tid]
-            cache[tid] = [_pair_sim(q.toks[i], tb, q.raw[i], rb, q.keys[i], kb, q.masks[i], mb)
-                          for i in range(nq)]
+            mb, pb = self.tok_mask[tid]
+            lb = len(rb)
+            row = [0] * nq
+            for i in range(nq):
+                if q.toks[i] == tb:
+                    row[i] = 10000
+                    continue
+                ra = q.raw[i]
+                if ra == rb:
+                    row[i] = SPELLING_SAME
+                    continue
+                ma, pa = q.masks[i]
+                x = ma & mb
+                m = pop[x & 8191] + pop[(x >> 13) & 8191] + pop[x >> 26] + (pa if pa < pb else pb)
+                la = len(ra)
+                if m > la:
+                    m = la
+                if m > lb:
+                    m = lb
+                # Jaro <= (m/la + m/lb + 1) / 3; with a common first letter Winkler adds at
+                # most 4 x 0.1 of the rest. Needed: FLOOR, or the lift's start when the
+                # phonetic keys agree.
+                nn = m * (la + lb) + la * lb
+                d3 = 3 * la * lb
+                ka = q.keys[i]
+                need = PHONETIC_LIFT_FROM if ka and ka == kb and len(ka) >= 2 else FLOOR
+                if ra[0] == rb[0]:
+                    if 1000 * (6 * nn + 4 * d3) < need * d3:
+                        continue
+                elif 10000 * nn < need * d3:
+                    continue
+                row[i] = _pair_sim(q.toks[i], tb, ra, rb, ka, kb, q.masks[i], self.tok_mask[tid])
+            cache[tid] = row
 
     def score_name(self, q, nid, need=0, detail=False, cache=None):
         """(name score, why) of prepared query name q against name nid (tools, tests)."""

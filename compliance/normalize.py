@@ -34,14 +34,18 @@ Choices (tests/portable/test_normalize.py checks each):
 - Other scripts (CJK, Hebrew, Devanagari, ...) are kept as they are (no case in most of
   them): a name in such a script matches itself and its own variants only.
 - Honorifics and company forms (HONORIFICS, COMPANY_FORMS) are dropped wherever they stand,
-  unless nothing would be left. Words that are titles but also names or ordinary company words
-  ("general", "major", "captain", "commander") are kept and marked generic instead.
+  unless nothing would be left; forms of 3+ letters also in their other spellings
+  (similarity.spelling: "khadzhi" is "hadji", "plk" is "plc"). Words that are titles but
+  also names or ordinary company words ("general", "major", "captain", "commander") are kept
+  and marked generic instead.
 - "al" (and el, bin, ibn, bint, de, van, von, ...) is a name particle: kept as a token (it is
   part of the name, "Al Qaida"), marked in PARTICLES so that the matcher neither indexes it
   nor lets it create or hide a match (it weighs little).
 - GENERIC: words of company names that say little ("trading", "bank", "international",
   ...): kept in the token list; the matcher weights them down and does not index them.
 """
+
+from compliance import similarity
 
 MAX_TOKENS = 32          # tokens of one name beyond this are ignored (documented limit)
 MAX_TOKEN = 64           # characters of one token beyond this are cut
@@ -290,6 +294,12 @@ GENERIC = frozenset((
     "sherkat", "sanayi", "ticaret", "commodities", "metals", "steel", "auto",
 )) | AMBIGUOUS_TITLES
 
+# Honorifics and company forms are also recognised in their other spellings (Cyrillic
+# "хаджи" gives "khadzhi", which spells as "hadji"; "плк" gives "plk", as "plc" does) when
+# they have 3 letters or more (two-letter forms like "co" would catch names like "Ko").
+_DROP_SPELT = frozenset([similarity.spelling(w) for w in HONORIFICS | COMPANY_FORMS
+                         if len(w) >= 3])
+
 # Token kinds (the matcher's weights key on these)
 NAME = 0
 GENERIC_KIND = 1
@@ -305,10 +315,46 @@ def kind(tok):
     return NAME
 
 
+_HAS_ISASCII = hasattr("", "isascii")     # CPython; MicroPython's isalpha is ASCII-only
+
+
 def fold(text):
     """Case-fold, strip diacritics, transliterate and turn punctuation into spaces: the
     result is lower-case ASCII letters, digits, spaces and dots (tokens() reads initials
-    from the dots, then splits on them), plus characters of scripts we keep as they are."""
+    from the dots, then splits on them), plus characters of scripts we keep as they are.
+
+    Fast path (most list names): ASCII text of letters, spaces, dots, apostrophes and the
+    separators , - & ( ) / is folded at C speed with str.lower and str.replace, the same
+    result as the character loop (fold_chars), which takes everything else."""
+    s = text.lower()
+    if "," in s:
+        s = s.replace(",", " ")
+    if "-" in s:
+        s = s.replace("-", " ")
+    if "'" in s:
+        s = s.replace("'", "")
+    if "&" in s:
+        s = s.replace("&", " ")
+    if "(" in s:
+        s = s.replace("(", " ")
+    if ")" in s:
+        s = s.replace(")", " ")
+    if "/" in s:
+        s = s.replace("/", " ")
+    t = s
+    if " " in t:
+        t = t.replace(" ", "")
+    if "." in t:
+        t = t.replace(".", "")
+    # t is all letters: ASCII ones in MicroPython (its isalpha says False for any other
+    # byte); CPython's isalpha knows every script, so there text.isascii() decides
+    if (not t or t.isalpha()) and (not _HAS_ISASCII or text.isascii()):
+        return s
+    return fold_chars(text)
+
+
+def fold_chars(text):
+    """fold(), one character at a time (the general path; fold's fast path must equal it)."""
     out = []
     prev = 32            # previous source code point (a space at the start)
     prev_letter = False  # was the previous source character a letter
@@ -366,6 +412,8 @@ def _words(folded):
     """Split on spaces and dots. Letters written as initials with dots are joined: one word
     "s.a." gives "sa", and consecutive words "j." "p." give "jp"; an undotted single letter
     ("Y" in "Cardenas y Cia") stays alone."""
+    if "." not in folded:
+        return folded.split()
     res = []
     dotted = False           # is res[-1] a single letter written with a dot
     for w in folded.split():
@@ -394,22 +442,53 @@ def _words(folded):
     return res
 
 
-def tokens(name):
+MEMO_LIMIT = 500000      # words a tokens() memo holds at most (beyond, they are not kept)
+
+
+def spelt(w):
+    """similarity.spelling(w), or None when tokens() drops the word (an honorific or a
+    company form, in any of its spellings when it has 3 letters or more)."""
+    if w in HONORIFICS or w in COMPANY_FORMS:
+        return None
+    sp = similarity.spelling(w)
+    if len(w) >= 3 and sp in _DROP_SPELT:
+        return None
+    return sp
+
+
+def tokens(name, memo=None):
     """The name's tokens, in order: folded, initials joined, honorifics and company forms
     dropped (unless nothing else is left), at most MAX_TOKENS, each at most MAX_TOKEN
-    characters."""
+    characters. ``memo`` (a dict, optional; the matcher keeps one per index) caches spelt()
+    per word: word -> its spelling, or None for a dropped word (up to MEMO_LIMIT words)."""
     words = _words(fold(name))
     kept = []
+    long_ = False
     for w in words:
-        if w not in HONORIFICS and w not in COMPANY_FORMS:
-            kept.append(w)
+        if memo is None:
+            sp = spelt(w)
+        else:
+            sp = memo.get(w, "")
+            if sp == "":
+                sp = spelt(w)
+                if len(memo) < MEMO_LIMIT:
+                    memo[w] = sp
+        if sp is None:
+            continue
+        kept.append(w)
+        if len(w) > MAX_TOKEN:
+            long_ = True
     if not kept:
         kept = words
+        for w in words:
+            if len(w) > MAX_TOKEN:
+                long_ = True
     if len(kept) > MAX_TOKENS:
         kept = kept[:MAX_TOKENS]
-    for i in range(len(kept)):
-        if len(kept[i]) > MAX_TOKEN:
-            kept[i] = kept[i][:MAX_TOKEN]
+    if long_:
+        for i in range(len(kept)):
+            if len(kept[i]) > MAX_TOKEN:
+                kept[i] = kept[i][:MAX_TOKEN]
     return kept
 
 

@@ -14,6 +14,11 @@ from transaction import acid
 from transaction import service as _ledger
 
 try:
+    from kernel import process
+except ImportError:  # pragma: no cover - installed flat
+    import process
+
+try:
     from kernel.lib import time as _time      # CPython: the kernel's module by its path
 except ImportError:                             # the kernel: kernel/lib/time.py is `time`
     import time as _time
@@ -21,7 +26,6 @@ except ImportError:                             # the kernel: kernel/lib/time.py
 BOOT_MODULE = "lists.tar"
 MAX_LIST_BYTES = 64 << 20
 SCREEN_CACHE = 4096          # customers whose last screening is kept (per lists version)
-YIELD_EVERY = 256            # entries indexed between two yields to the scheduler
 
 
 class ComplianceError(Exception):
@@ -80,7 +84,8 @@ class ComplianceService:
         the boot module's lists load in the background so the boot is not held up."""
         data = self.module(BOOT_MODULE)
         if data:
-            self.sched.spawn(self._load_boot(data), "lists-load")
+            # Low priority: requests and the console go first while the lists load.
+            self.sched.spawn(self._load_boot(data), "lists-load", priority=process.PRIO_LOW)
         else:
             self.log("compliance: no %s boot module; upload lists with PUT "
                      "/api/v1/compliance/lists/{name}" % BOOT_MODULE)
@@ -124,16 +129,23 @@ class ComplianceService:
                                   "when it is in force" % self.loading, "name", 5)
         self.loading = name
         t0 = self.clock_ns()
+        sched = self.sched
         try:
-            data = lists.load(name, files)
-            await self.sched.sleep_ms(0)
+            steps = lists.steps(name, files)
+            while True:          # the loader yields every few records: others run between
+                try:
+                    next(steps)
+                except StopIteration as e:
+                    data = e.value
+                    break
+                if sched.should_yield():
+                    await sched.yield_now()
+            steps = None
             idx = matcher.Index()
-            n = 0
             for e in data.entries:
                 idx.add(e)
-                n += 1
-                if n % YIELD_EVERY == 0:
-                    await self.sched.sleep_ms(0)
+                if sched.should_yield():
+                    await sched.yield_now()
             idx.finish()
             st = screening.ListState(data, idx, self.clock_ns(), origin,
                                      (self.clock_ns() - t0) // 1000000)
@@ -492,7 +504,9 @@ class ComplianceService:
             return ("up", "loading list %s (%d in force)" % (self.loading, n))
         if st == "none":
             return ("up", "no sanctions list loaded: screening answers 503")
-        return ("up", "%d lists in force, %d open cases" % (n, self.cases.counts()[cases.OPEN]))
+        return ("up", "%d open cases; lists: %s" % (self.cases.counts()[cases.OPEN], ", ".join(
+            "%s %s (%d)" % (s.data.name, s.data.version[:16], len(s.data.entries))
+            for s in self.screening.in_force())))
 
     def figures(self):
         entries = 0

@@ -6,8 +6,9 @@ bytes (indexing a MicroPython str walks its UTF-8 from the start, indexing bytes
 
 - jaro_winkler(a, b): Winkler's definition as in jellyfish.jaro_winkler_similarity (search
   window max(len)//2 - 1, half the out-of-order matches as transpositions, rounded down;
-  prefix bonus of up to 4 characters, 0.1 each, applied when Jaro > 0.7); one rounding, to
-  the nearest basis point. tests/host/test_matcher_props.py compares it with jellyfish.
+  prefix bonus of up to 4 characters, 0.1 each, applied when Jaro >= 0.7: Winkler says
+  above 0.7, but jellyfish's floating-point sum of an exact 0.7 lands above it); one
+  rounding, to the nearest basis point. tests/host/test_matcher_props.py compares it with jellyfish.
 - token_set_ratio(a, b): rapidfuzz.fuzz.token_set_ratio (whitespace tokens, Indel ratio of
   the sorted intersection and differences), in basis points; the LCS under the Indel
   distance is the bit-parallel one (Hyyrö), a few integer operations per character.
@@ -92,8 +93,8 @@ def jaro_winkler(a, b):
     n, d = _jaro_nd(a, b, la, lb)
     if d == 0:
         return 0
-    if 10 * n <= 7 * d:
-        return (20000 * n + d) // (2 * d)
+    if 10 * n < 7 * d:       # Winkler's bonus for Jaro above 0.7; at exactly 0.7 too, as
+        return (20000 * n + d) // (2 * d)    # jellyfish's float sum lands just above it
     lim = la if la < lb else lb
     if lim > 4:
         lim = 4
@@ -107,9 +108,9 @@ def jaro_winkler(a, b):
 
 # Letter masks bound Jaro-Winkler from above without computing it: the matches m of a and b
 # are at most their common distinct letters plus the repeats of the one with fewer repeats.
-_POP = bytearray(8192)
+POP = bytearray(8192)
 for _i in range(1, 8192):
-    _POP[_i] = _POP[_i >> 1] + (_i & 1)
+    POP[_i] = POP[_i >> 1] + (_i & 1)
 
 
 def letter_mask(s):
@@ -128,7 +129,7 @@ def letter_mask(s):
 
 
 def popcount(x):
-    return _POP[x & 8191] + _POP[(x >> 13) & 8191] + _POP[x >> 26]
+    return POP[x & 8191] + POP[(x >> 13) & 8191] + POP[x >> 26]
 
 
 def jw_upper(la, lb, ma, mb, ra, rb, same_first):
@@ -143,7 +144,7 @@ def jw_upper(la, lb, ma, mb, ra, rb, same_first):
         return 0
     n = m * (la + lb) + la * lb
     d = 3 * la * lb
-    if not same_first or 10 * n <= 7 * d:
+    if not same_first or 10 * n < 7 * d:
         return (10000 * n + d - 1) // d
     return (1000 * (6 * n + 4 * d) + d - 1) // d
 

@@ -370,14 +370,22 @@ class Element:
         return default if c is None else c.text
 
 
-def elements(data, tags, file="", root=None, max_children=4096, **limits):
+def elements(data, tags, file="", root=None, max_children=4096, ticks=0, **limits):
     """Generator of the Element subtrees of the elements named in `tags` (outermost ones
     only). If `root` is a dict, it gets the root element's "tag", "attrs" and "line".
-    Each collected subtree has at most `max_children` elements in all."""
+    Each collected subtree has at most `max_children` elements in all. With `ticks` > 0 it
+    also yields None after every `ticks` start tags, so that a caller in a cooperative
+    scheduler can give others a turn within a long subtree (it skips the Nones)."""
     stack = []
     count = 0
+    tick = 0
     for kind, value, attrs, line in events(data, file, **limits):
         if kind == START:
+            if ticks:
+                tick += 1
+                if tick >= ticks:
+                    tick = 0
+                    yield None
             if root is not None and "tag" not in root:
                 root["tag"] = value
                 root["attrs"] = attrs

@@ -137,6 +137,7 @@ COMMANDS = {
     "screening": "compliance.read",
     "screen": "compliance.screen",
     "cases": "compliance.read",
+    "alerts": "compliance.read",
 }
 
 

@@ -169,6 +169,15 @@ def place(record, index, prev):
     text = record.decode()
     if len(text) < 2 or text[0] != "{" or text[-1] != "}":
         raise AuditError("audit record is not a JSON object")
+    if text.find("[") >= 0 or text.find("{", 1) >= 0:
+        # Not flat (a list or an object inside): ',"' may stand inside a value, so decode
+        # and encode (rare: system events, not the requests of the hot path).
+        d = json.loads(text)
+        if "index" in d or "prev" in d:
+            raise AuditError("audit record has no place for index/prev")
+        d["index"] = index
+        d["prev"] = prev
+        return canon.dumps(d).encode()
     members = []
     if len(text) > 2:
         parts = text[1:-1].split(',"')

@@ -9,6 +9,9 @@
     http     GET /health with wrk vs nginx on this host serving the same bytes
     ledger   transfers through the HTTP API (tools/bench_ledger.py) vs PostgreSQL 15 doing the
              same transfer (tools/bench_pg.py, tools/bench/pg_ledger.sql)
+    screening  recall and precision of the matcher on tools/screen_eval.py's labelled set
+             next to rapidfuzz/jellyfish; screenings/s and p50/p99 in the kernel with the full
+             lists (tools/bench_screening.py) vs the host reference on the same queries
 
 A step that fails is reported with its error and the others still run; the exit status is 1 if
 any failed. Everything goes to build/bench.json too (run metadata, per step: figures, baseline,
@@ -42,10 +45,12 @@ import micro  # noqa: E402
 # The sizes of a full run and of --quick.
 FULL = {"boots": 5, "micro_scale": 1, "disk_mb": 16, "wrk_seconds": 5, "http_conns": (1, 16, 64),
         "ledger_accounts": 10000, "ledger_seconds": 10, "ledger_batches": 4,
-        "ledger_batch": 8190, "ledger_conns": (1, 16, 64), "pg_seconds": 5}
+        "ledger_batch": 8190, "ledger_conns": (1, 16, 64), "pg_seconds": 5,
+        "screen_eval": 2000, "screen_queries": 400, "screen_conns": (1, 16)}
 QUICK = {"boots": 1, "micro_scale": 20, "disk_mb": 2, "wrk_seconds": 1, "http_conns": (1, 16),
          "ledger_accounts": 100, "ledger_seconds": 2, "ledger_batches": 1, "ledger_batch": 200,
-         "ledger_conns": (1, 16), "pg_seconds": 1}
+         "ledger_conns": (1, 16), "pg_seconds": 1, "screen_eval": 100, "screen_queries": 20,
+         "screen_conns": (1, 16)}
 DISK_CHUNK = 256 * 1024
 
 
@@ -355,6 +360,54 @@ def step_ledger(opts):
     return {"figures": fig, "baseline": base, "baseline_figures": bfig, "ratios": ratios}
 
 
+SEED_SCREENINGS_PER_S = 10000     # the seed's targets for screening
+SEED_SCREEN_MS = 50
+
+
+def step_screening(opts):
+    import bench_screening
+    import screen_eval
+    ev = screen_eval.run(size=opts["screen_eval"], seed=7, verbose=False)
+    print("   matcher on %d labelled queries from OFAC SDN (%d entries, %d names), threshold %s:"
+          % (ev["queries"], ev["entries"], ev["names"], ev["threshold"]))
+    print("   %-24s %8s %10s %14s" % ("", "recall", "precision", "screenings/s"))
+    for name, sysf in ev["systems"].items():
+        print("   %-24s %8.3f %10.3f %14s" % (name, sysf["recall"], sysf["precision"],
+                                              "%.0f" % sysf["screenings_per_s"]
+                                              if sysf["screenings_per_s"] else "-"))
+    print("   (references score our candidates; rapidfuzz full scan of every name: %s/s)"
+          % ev.get("rapidfuzz_full_scan_qps"))
+    sys.stdout.flush()
+    k = bench_screening.run(opts["screen_queries"], opts["screen_conns"], iso=opts["iso"],
+                            log=lambda line: print(line, flush=True))
+    full = ev.get("rapidfuzz_full_scan_qps")
+    cpy = ev["systems"]["ours"]["screenings_per_s"]
+    base = ("the same queries on this host: rapidfuzz token_set_ratio full scan of every "
+            "OFAC SDN name (%s/s), and our matcher on CPython (%s/s); the seed's target "
+            "%d/s, p50 < %d ms" % (full, cpy, SEED_SCREENINGS_PER_S, SEED_SCREEN_MS))
+    print("   baseline: " + base)
+    print("   %-16s %14s %9s %9s | %12s %12s %12s" % (
+        "kernel", "screenings/s", "p50 ms", "p99 ms", "vs rapidfuzz", "vs CPython",
+        "vs target"))
+    fig, ratios = {"eval": ev, "lists": k["lists"]}, {}
+    for c in opts["screen_conns"]:
+        o = k[c]
+        fig["kernel_%d" % c] = o
+        ratios["rapidfuzz_%d" % c] = ratio(o["screenings_per_s"], full)
+        ratios["cpython_%d" % c] = ratio(o["screenings_per_s"], cpy)
+        ratios["target_%d" % c] = ratio(o["screenings_per_s"], SEED_SCREENINGS_PER_S)
+        print("   %-16s %14.1f %9.1f %9.1f | %11.4fx %11.4fx %11.4fx" % (
+            "%d connection%s" % (c, "" if c == 1 else "s"), o["screenings_per_s"], o["p50_ms"],
+            o["p99_ms"], ratios["rapidfuzz_%d" % c] or 0, ratios["cpython_%d" % c] or 0,
+            ratios["target_%d" % c]))
+        if o["non_200"]:
+            raise StepError("%d screenings answered other than 200" % o["non_200"],
+                            {"figures": fig, "baseline": base, "ratios": ratios})
+    return {"figures": fig, "baseline": base,
+            "baseline_figures": {"rapidfuzz_full_scan_per_s": full, "cpython_per_s": cpy},
+            "ratios": ratios}
+
+
 class StepError(Exception):
     """A step that measured something but saw errors: its figures are kept with the error."""
 
@@ -365,7 +418,7 @@ class StepError(Exception):
 
 STEPS = (("boot", step_boot), ("sizes", step_sizes), ("memory", step_memory),
          ("micro", step_micro), ("disk", step_disk), ("http", step_http),
-         ("ledger", step_ledger))
+         ("ledger", step_ledger), ("screening", step_screening))
 
 
 def git_commit():

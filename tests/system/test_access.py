@@ -18,7 +18,8 @@ from tools.apiclient import Api
 
 ROLES = access.ROLES
 # A value for each path parameter: nothing the requests below could harm.
-PARAMS = {"{id}": "NOPE", "{kind}": "cpu", "{key_id}": "0000000000000000"}
+PARAMS = {"{id}": "NOPE", "{kind}": "cpu", "{key_id}": "0000000000000000",
+          "{name}": "nope"}
 # Bodies that every allowed role gets a 4xx (not 401/403) or a harmless 2xx for.
 BODIES = {
     ("POST", "/api/v1/auth/mfa/totp"): {"digits": 5},           # 400: enrolls nothing
@@ -174,6 +175,8 @@ CONSOLE = [  # (command line, permission); the destructive ones are harmless her
     ("ledger verify", "ledger.read"),
     ("audit", "audit.read"), ("audit verify", "audit.read"),
     ("users", "auth.admin"),
+    ("screening", "compliance.read"), ("screen NOPE", "compliance.screen"),
+    ("cases", "compliance.read"), ("alerts", "compliance.read"),
 ]
 
 

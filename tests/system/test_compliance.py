@@ -11,6 +11,7 @@ import tarfile
 import time
 
 import pytest
+import test_access as access_tests
 
 from qemu_console import Kernel, free_port
 
@@ -208,11 +209,14 @@ def test_transfer_to_listed_party_is_held_until_an_officer_decides(kernel):
 
 
 def make_principal_once(kernel, pid, role):
+    """A principal of ``role`` and its key; the admin's privileged calls go through a
+    WebAuthn session (a hardware key made on the host: test_access.webauthn_session)."""
     keys = getattr(kernel, "principal_keys", None)
     if keys is None:
         keys = kernel.principal_keys = {}
+        kernel.session = access_tests.webauthn_session(kernel)
     if pid not in keys:
-        with kernel.api() as c:
+        with kernel.api(key=kernel.session) as c:
             keys[pid] = make_principal(c, pid, role)
     return keys[pid]
 
