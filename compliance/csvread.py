@@ -15,18 +15,23 @@ are not UTF-8, an unterminated quote, a quote inside an unquoted field, text aft
 quote, a field longer than MAX_FIELD characters, more than MAX_FIELDS fields, a record longer
 than MAX_RECORD characters.
 
-Speed (the kernel runs this under TCG, one task at a time): the bytes are checked to be
-UTF-8 once, then decoded and split into lines about CHUNK bytes at a time (no single call
-splits a whole file, and only one chunk's lines are held at once); a line without a quote is
-one str.split; a line with quotes is split on the quote character, so the work per line is a
-handful of C-level string operations, never a loop over its characters.
+Speed (the kernel runs this under TCG, one task at a time). MicroPython looks every new str
+up in its table of interned strings, a linear search through the thousands the kernel's
+modules add: making a str costs far more than anything else here. So the bytes are checked to
+be UTF-8 once, and then cut into lines, quoted parts and fields as bytes (no lookup, and no
+walk from the start of a str to reach an index); only the fields are decoded. With `keep` a
+caller has only the columns it uses decoded, and the short values of columns it marks as
+repeating (OFAC's "-0- ", types, countries) decoded once per file. A line is a find and a
+slice; a line without a quote is one split; a line with quotes is split on the quote
+character: a handful of C-level operations per line, never a loop over its characters.
 """
 from compliance.entry import ListError
 
 MAX_FIELD = 64 * 1024          # characters in one field
 MAX_FIELDS = 256               # fields in one record
 MAX_RECORD = 1024 * 1024       # characters in one record (all its physical lines)
-CHUNK = 64 * 1024              # bytes decoded and split into lines at a time
+CACHE = 512                    # distinct values of the repeating columns decoded once
+CACHE_LEN = 64                 # longest value (bytes) kept there
 
 _BOM = b"\xef\xbb\xbf"
 _MANGLED_BOM = b"\xef\xbf\xbd" * 3
@@ -65,8 +70,9 @@ def _column_error(file, line, col, msg):
     return ListError(file, line, "column %d" % col, msg)
 
 
-def _quoted(parts, d, file, lineno):
-    """The fields of a record from its text split on '"' (`parts`, an odd number of them)."""
+def _quoted(parts, d, q, file, lineno):
+    """The fields of a record from its text split on the quote `q` (`parts`, an odd number of
+    them; str or bytes, `d` the delimiter of the same type)."""
     n = len(parts)
     fields = parts[0].split(d)
     if fields.pop():
@@ -78,25 +84,21 @@ def _quoted(parts, d, file, lineno):
         after = parts[i + 1]
         i += 2
         while not after and i < n:            # a doubled quote: the field goes on
-            cur = cur + '"' + parts[i]
+            cur = cur + q + parts[i]
             after = parts[i + 1]
             i += 2
         fields.append(cur)
-        if after == d:
-            if i >= n:
-                fields.append("")             # a delimiter ends the line: one empty field
-            continue                          # else straight to the next quote
-        if not after:
-            continue                          # end of line
-        if after[0] != d:
+        if not after or (after == d and i < n):
+            continue                          # end of line, or straight to the next quote
+        more = after.split(d)
+        if more[0]:
             raise _column_error(file, lineno, len(fields), "text after a closing quote")
-        if i < n:                             # unquoted fields, then the next quote
-            if after[-1] != d:
-                raise _column_error(file, lineno, len(fields) + len(after.split(d)) - 1,
+        if i < n:
+            if more.pop():
+                raise _column_error(file, lineno, len(fields) + len(more),
                                     "quote inside an unquoted field")
-            fields.extend(after[1:-1].split(d))
-        else:
-            fields.extend(after[1:].split(d))
+        more.pop(0)
+        fields.extend(more)
     return fields
 
 
@@ -105,7 +107,7 @@ def split_quoted(line, d, file="", lineno=0):
     parts = line.split('"')
     if not len(parts) & 1:
         raise ListError(file, lineno, "record", "unterminated quoted field")
-    return _quoted(parts, d, file, lineno)
+    return _quoted(parts, d, '"', file, lineno)
 
 
 def _end(data, start):
@@ -124,112 +126,121 @@ def _end(data, start):
     return end
 
 
-def _chunks(data, file):
-    """Generator of lists of lines of `data`, CRLF read as LF, the trailing blank and Ctrl-Z
-    lines left out: about CHUNK bytes at a time; then None."""
-    if isinstance(data, str):
-        s = text(data, file)
-        if "\r" in s:
-            s = s.replace("\r\n", "\n")
-        lines = s.split("\n")
-        del s
-        while lines and (lines[-1] == "" or lines[-1] == "\x1a"):
-            lines.pop()
-        yield lines
-        yield None
-        return
-    text(data, file)              # all of it UTF-8, or the error names the first bad line
-    if not isinstance(data, bytes):
-        data = bytes(data)
-    start = 0
-    if data[:3] == _BOM:
-        start = 3
-    elif data[:9] == _MANGLED_BOM:
-        start = 9
-    end = _end(data, start)
-    pos = start
-    while pos < end:
-        k = data.find(b"\n", pos + CHUNK, end) if pos + CHUNK < end else -1
-        k = end if k < 0 else k + 1                   # a chunk ends with its LF, or at the end
-        s = data[pos:k].decode()
-        if "\r" in s:
-            s = s.replace("\r\n", "\n")
-        lines = s.split("\n")
-        del s
-        if k < end:
-            lines.pop()                               # the "" after the chunk's last LF
-        pos = k
-        yield lines
-    yield None
-
-
 def read(data, file="", delimiter=",", max_fields=MAX_FIELDS, max_field=MAX_FIELD,
-         max_record=MAX_RECORD):
-    """Generator of (line, fields) for each record of `data` (bytes or str)."""
+         max_record=MAX_RECORD, keep=None):
+    """Generator of (line, fields) for each record of `data` (bytes or str).
+
+    keep: None or empty for every field, else a dict {column: repeats} of the (0-based)
+    columns wanted: the other fields are given as "" (still read and checked); a column
+    whose `repeats` is true has its short values decoded once. It is read at each record,
+    so a caller may fill it in after the header row."""
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise ValueError("bad delimiter %r" % delimiter)
-    chunks = _chunks(data, file)
-    lines = ()
-    n = 0           # len(lines)
-    i = 0           # the next line of lines
-    base = 0        # the line number of lines[0], minus 1
-    while True:
-        if i >= n:
-            base += n
-            lines = next(chunks)
-            if lines is None:
-                return
-            n = len(lines)
-            i = 0
-            continue
-        line = lines[i]
-        i += 1
+    if isinstance(data, str):
+        errors = "surrogatepass"      # CPython's str may hold lone surrogates: keep them
+        data = text(data, file).encode("utf-8", errors)
+        start = 0
+    else:
+        errors = "strict"
+        text(data, file)              # all of it UTF-8, or the error names the first bad line
+        if not isinstance(data, bytes):
+            data = bytes(data)
+        start = 0
+        if data[:3] == _BOM:
+            start = 3
+        elif data[:9] == _MANGLED_BOM:
+            start = 9
+    d = delimiter.encode("utf-8", errors)
+    end = _end(data, start)
+    find = data.find
+    cache = {}
+    pos = start
+    lineno = 0
+    while pos < end:
+        k = find(b"\n", pos, end)
+        if k < 0:
+            k = end
+        line = data[pos:k]
+        if k < end and line.endswith(b"\r"):
+            line = line[:-1]
+        pos = k + 1
+        lineno += 1
         if not line:
             continue
-        start = base + i
-        size = len(line)
-        if '"' not in line:
-            if size > max_record:
-                raise ListError(file, start, "record", "longer than %d characters" % max_record)
-            fields = line.split(delimiter)
+        first = lineno
+        size = len(line)                  # bytes: never fewer than characters
+        if b'"' not in line:
+            if size > max_record and _chars(line, errors) > max_record:
+                raise ListError(file, first, "record", "longer than %d characters" % max_record)
+            pieces = line.split(d)
         else:
-            parts = line.split('"')
-            if not len(parts) & 1:
+            parts = line.split(b'"')
+            if len(parts) & 1:
+                if size > max_record and _chars(line, errors) > max_record:
+                    raise ListError(file, first, "record",
+                                    "longer than %d characters" % max_record)
+                pieces = _quoted(parts, d, b'"', file, first)
+            else:
                 # an odd number of quotes: a quoted field goes on over the next lines (the
                 # line with that quote closed must be well formed: a stray quote is found here)
-                parts.append("")
-                _quoted(parts, delimiter, file, start)
+                parts.append(b"")
+                _quoted(parts, d, b'"', file, first)
                 parts = [line]
+                chars = -1                # the record's characters, once its bytes are many
                 while True:
-                    if i >= n:
-                        base += n
-                        lines = next(chunks)
-                        if lines is None:
-                            raise ListError(file, start, "record", "unterminated quoted field")
-                        n = len(lines)
-                        i = 0
-                        continue
-                    nxt = lines[i]
-                    i += 1
+                    if pos >= end:
+                        raise ListError(file, first, "record", "unterminated quoted field")
+                    k = find(b"\n", pos, end)
+                    if k < 0:
+                        k = end
+                    nxt = data[pos:k]
+                    if k < end and nxt.endswith(b"\r"):
+                        nxt = nxt[:-1]
+                    pos = k + 1
+                    lineno += 1
                     parts.append(nxt)
                     size += len(nxt) + 1
                     if size > max_record:
-                        raise ListError(file, start, "record",
-                                        "longer than %d characters" % max_record)
-                    if nxt.count('"') & 1:
+                        if chars < 0:
+                            chars = _chars(b"\n".join(parts), errors)
+                        else:
+                            chars += _chars(nxt, errors) + 1
+                        if chars > max_record:
+                            raise ListError(file, first, "record",
+                                            "longer than %d characters" % max_record)
+                    if nxt.count(b'"') & 1:
                         break
-                line = "\n".join(parts)
-                fields = split_quoted(line, delimiter, file, start)
-            else:
-                if size > max_record:
-                    raise ListError(file, start, "record",
-                                    "longer than %d characters" % max_record)
-                fields = _quoted(parts, delimiter, file, start)
-        if len(fields) > max_fields:
-            raise ListError(file, start, "record", "more than %d fields" % max_fields)
+                parts = b"\n".join(parts).split(b'"')
+                pieces = _quoted(parts, d, b'"', file, first)
+        n = len(pieces)
+        if n > max_fields:
+            raise ListError(file, first, "record", "more than %d fields" % max_fields)
         if size > max_field:
-            for k in range(len(fields)):
-                if len(fields[k]) > max_field:
-                    raise _column_error(file, start, k + 1,
+            for c in range(n):
+                if len(pieces[c]) > max_field and _chars(pieces[c], errors) > max_field:
+                    raise _column_error(file, first, c + 1,
                                         "longer than %d characters" % max_field)
-        yield start, fields
+        if keep:
+            fields = [""] * n
+            for c in keep:
+                if c < n:
+                    p = pieces[c]
+                    if not p:
+                        continue
+                    if keep[c]:
+                        s = cache.get(p)
+                        if s is None:
+                            s = p.decode("utf-8", errors)
+                            if len(p) <= CACHE_LEN and len(cache) < CACHE:
+                                cache[p] = s
+                    else:
+                        s = p.decode("utf-8", errors)
+                    fields[c] = s
+        else:
+            fields = [p.decode("utf-8", errors) for p in pieces]
+        yield first, fields
+
+
+def _chars(b, errors):
+    """Characters of UTF-8 bytes `b`."""
+    return len(b.decode("utf-8", errors))

@@ -24,6 +24,10 @@ PRIMARY = ("ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "
 ALT = ("ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks")
 ADD = ("ent_num", "add_num", "address", "city_state_postal", "country", "add_remarks")
 COMMENTS = ("ent_num", "remarks_extended")
+# the columns read of each file ({column: repeats}, csvread.read's keep): the rest is skipped
+_PRIMARY_KEEP = {0: False, 1: False, 2: True, 3: True, 9: True, 11: True}
+_ALT_KEEP = {0: False, 3: False}
+_ADD_KEEP = {0: False, 4: True}
 
 WEAK_ALIASES = False
 
@@ -35,14 +39,26 @@ _TYPES = {"": ENTITY, "individual": INDIVIDUAL, "vessel": VESSEL, "aircraft": AI
 
 def _v(s):
     """A field without its padding; OFAC's "-0-" is empty."""
+    if s == "-0- " or not s:
+        return ""                     # most fields: no new str (see csvread on their cost)
     s = s.strip(WS)
     return "" if s == "-0-" else s
 
 
-def rows(name, data, cols):
-    """(line, fields) of an OFAC file whose records have the columns `cols`."""
+def _key(ent):
+    """The dict key of an ent_num: the number when plainly written, else the text (one key per
+    text either way). MicroPython hashes short digit strings into few neighbouring buckets,
+    so a dict of thousands of them walks long runs on each new key; small ints do not."""
+    if ent < "1" or ent.strip("0123456789"):
+        return ent
+    return int(ent)
+
+
+def rows(name, data, cols, keep=None):
+    """(line, fields) of an OFAC file whose records have the columns `cols` (only the columns
+    of `keep` decoded, csvread.read)."""
     n = len(cols)
-    for line, f in C.named(csvread.read(data, name), cols):
+    for line, f in C.named(csvread.read(data, name, keep=keep), cols):
         if len(f) != n:
             if len(f) < n:
                 raise ListError(name, line, cols[len(f)], "missing: a record of %d fields, "
@@ -57,8 +73,20 @@ def rows(name, data, cols):
 
 
 def _after(text, key):
-    """The parts of a remarks text that follow `key`, each up to its ';'."""
-    return [p.split(";", 1)[0] for p in text.split(key)[1:]]
+    """The parts of a remarks text that follow `key`, each up to its ';' (what
+    [p.split(";", 1)[0] for p in text.split(key)[1:]] gives, with one new str per part)."""
+    out = []
+    n = len(key)
+    k = text.find(key)
+    while k >= 0:
+        k += n
+        nxt = text.find(key, k)
+        e = text.find(";", k)
+        if nxt >= 0 and (e < 0 or e > nxt):
+            e = nxt
+        out.append(text[k:e] if e >= 0 else text[k:])
+        k = nxt
+    return out
 
 
 def remarks(d, text, name, line):
@@ -70,7 +98,7 @@ def remarks(d, text, name, line):
             d.dob(v, name, line)
     if "ationality " in text:
         for v in _after(text, "ationality "):
-            if v[:16] == "of Registration ":
+            if v.startswith("of Registration "):
                 v = v[16:]
             d.country(v, name, line)
     if "itizen " in text:
@@ -95,10 +123,11 @@ def load(list_name, files, names, source):
     step = C.STEP
     k = 0
 
-    extra = {}                          # ent_num -> the rest of its remarks
+    extra = {}                          # _key(ent_num) -> the rest of its remarks
     if com:
         for line, f in rows(com[0], com[1], COMMENTS):
-            extra[f[0]] = extra.get(f[0], "") + f[1]
+            key = _key(f[0])
+            extra[key] = extra.get(key, "") + f[1]
             k += 1
             if k >= step:
                 k = 0
@@ -108,33 +137,41 @@ def load(list_name, files, names, source):
     pname = prim[0]
     drafts = {}
     order = []
-    for line, f in rows(pname, prim[1], PRIMARY):
+    for line, f in rows(pname, prim[1], PRIMARY, _PRIMARY_KEEP):
         ent = f[0]
-        if ent in drafts:
+        key = _key(ent)
+        if key in drafts:
             raise ListError(pname, line, "ent_num", "duplicate ent_num %s" % ent)
-        v = f[2].strip(WS)                          # _v() inline: the hot loop of the load
-        t = _TYPES.get("" if v == "-0-" else v.lower())
+        v = _v(f[2])
+        t = _TYPES.get(v)
         if t is None:
-            raise ListError(pname, line, "SDN_Type", "unknown type %r (individual, vessel, "
-                            "aircraft or -0- for an entity)" % f[2][:40])
-        primary = f[1].strip(WS)
-        if not primary or primary == "-0-":
+            t = _TYPES.get(v.lower())
+            if t is None:
+                raise ListError(pname, line, "SDN_Type", "unknown type %r (individual, "
+                                "vessel, aircraft or -0- for an entity)" % f[2][:40])
+        primary = _v(f[1])
+        if not primary:
             raise ListError(pname, line, "SDN_Name", "empty name")
         d = C.Draft(ent, t, pname, line)
         d.name(primary, pname, line, "SDN_Name")
-        v = f[3].strip(WS)
-        for p in ("" if v == "-0-" else v).split("] ["):
-            d.program(p.strip("[] "), pname, line)
-        v = f[9].strip(WS)
-        if v and v != "-0-":
-            d.country(v, pname, line)
-        v = f[11].strip(WS)
-        text = ("" if v == "-0-" else v) + extra.get(ent, "")
+        v = _v(f[3])
+        if "] [" in v:
+            for p in v.split("] ["):
+                d.program(p.strip("[] "), pname, line)
+        else:
+            d.program(v.strip("[] "), pname, line)
+        flag = _v(f[9])
+        if flag:
+            d.country(flag, pname, line)
+        text = _v(f[11])
+        more = extra.get(key)
+        if more:
+            text = text + more
         if text:
             remarks(d, text, pname, line)
         if len(order) >= C.MAX_ENTRIES:
             raise ListError(pname, line, "record", "more than %d entries" % C.MAX_ENTRIES)
-        drafts[ent] = d
+        drafts[key] = d
         order.append(d)
         k += 1
         if k >= step:
@@ -143,8 +180,8 @@ def load(list_name, files, names, source):
     yield
 
     if alt:
-        for line, f in rows(alt[0], alt[1], ALT):
-            d = drafts.get(f[0])
+        for line, f in rows(alt[0], alt[1], ALT, _ALT_KEEP):
+            d = drafts.get(_key(f[0]))
             if d is not None:
                 d.name(_v(f[3]), alt[0], line, "alt_name")
             k += 1
@@ -153,8 +190,8 @@ def load(list_name, files, names, source):
                 yield
         yield
     if add:
-        for line, f in rows(add[0], add[1], ADD):
-            d = drafts.get(f[0])
+        for line, f in rows(add[0], add[1], ADD, _ADD_KEEP):
+            d = drafts.get(_key(f[0]))
             if d is not None:
                 c = _v(f[4])
                 if c:

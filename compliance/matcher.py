@@ -108,17 +108,16 @@ def _roomy(n):
 
     MicroPython's dict grows only when it is completely full, so a lookup of a key it does
     not hold walks ever longer runs of occupied slots as it fills (a 25,000-key dict: ~0.1 ms
-    a miss in the wasm build, most of an index build's time). Filling it with 2n ints first
-    (hash(i) == i: they take slots 0..2n-1) and deleting them from the top down (a deleted
-    slot followed by an empty one becomes empty again) leaves a large empty table. 2n + 14
-    is even: MicroPython's table sizes above 12 are odd, so the ints never fill the table
-    to its last slot (which would wrap and leave deleted-slot markers). Harmless on
-    CPython."""
-    d = {}
-    m = 2 * n + 14
-    for i in range(m):
-        d[i] = None
-    for i in range(m - 1, -1, -1):
+    a miss in the wasm build; that was most of an index build's time). Here
+    dict.fromkeys(range(m)) makes a table of exactly m slots holding the ints 0..m-1 (hash(i)
+    is i: slot i), one more int makes it grow (at C speed) to a larger table, m + 1 being
+    even and its sizes odd, so the slot after the ints is empty; deleting the ints from the
+    top down then leaves every slot empty (a deleted slot followed by an empty one becomes
+    empty again). Harmless on CPython."""
+    m = 2 * n + 13
+    d = dict.fromkeys(range(m))
+    d[m] = None
+    for i in range(m, -1, -1):
         del d[i]
     return d
 
@@ -451,7 +450,9 @@ def _check_query(query):
 class Index:
     """The blocking index of one list, and its search."""
 
-    def __init__(self, entries=None, max_names=MAX_NAMES):
+    def __init__(self, entries=None, max_names=MAX_NAMES, expect=0):
+        """entries: index them and finish (else add() them, then finish()). expect: how
+        many entries are coming (optional, a hint: the build's dicts start that big)."""
         self.max_names = max_names
         self.entries = []
         self.names = []          # name id -> (entry index, name as listed, token ids)
@@ -471,12 +472,17 @@ class Index:
         self._count = []         # key id -> its number of names
         self._last = []          # key id -> the last name id it got
         # The dicts below grow by _regrow (see _roomy), checked once per entry.
-        self._room = 256
-        self._kid = _roomy(256)  # key -> key id
+        if entries is not None and type(entries) in (list, tuple):
+            expect = len(entries)
+        n = 4 * expect if expect > 64 else 256      # SDN: 3.5 keys, 2 tokens an entry
+        if n > 4 * MAX_DISTINCT_TOKENS:
+            n = 4 * MAX_DISTINCT_TOKENS
+        self._room = n
+        self._kid = _roomy(n)    # key -> key id
         # token -> [token id, kind, key ids its names post, key ids when its name has no
         # NAME token (made on first use), phonetic key]
-        self._info = _roomy(256)
-        self._memo = _roomy(256)   # word -> spelling or None (normalize.tokens' memo)
+        self._info = _roomy(n)
+        self._memo = _roomy(n)   # word -> spelling or None (normalize.tokens' memo)
         self.finished = False
         self.last_candidates = 0
         if entries is not None:

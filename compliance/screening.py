@@ -15,6 +15,10 @@ JURISDICTION_LISTS = {
     "UK": ("un", "pep"),
 }
 JURISDICTIONS = tuple(sorted(JURISDICTION_LISTS))
+# A match on these holds a transfer (sanctions and denied parties). PEPs call for enhanced
+# due diligence (the customer's risk rating), FinCEN 314(a) for a report to FinCEN: a match
+# on them shows in the customer's screening, it does not stop payments.
+HOLDING_LISTS = ("ofac_sdn", "ofac_cons", "un", "us_csl", "bis_dpl")
 TYPE_ALIASES = {"individual": entry.INDIVIDUAL, "person": entry.INDIVIDUAL,
                 "entity": entry.ENTITY, "organization": entry.ENTITY,
                 "organisation": entry.ENTITY, "company": entry.ENTITY,

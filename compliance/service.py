@@ -319,6 +319,7 @@ class ComplianceService:
                 self.refused += 1
                 return {"refuse": (503, "screening_unavailable", "the transfer cannot be "
                                    "screened: %s" % e.message, None)}
+            found = [m for m in found if m["list"] in screening.HOLDING_LISTS]
             if found:
                 hits.append({"side": side, "account_id": aid, "customer_id": c["id"],
                              "name": c["name"], "matches": found[:3]})

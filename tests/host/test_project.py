@@ -78,6 +78,7 @@ def changelog_formats():
 
 
 def test_format_versions_in_the_code_are_the_changelogs():
+    from compliance import journal as compliance_journal
     from security import audit, merkle, principals
     from transaction import engine, journals, requests, superblock, wal
     assert requests.MAGIC[:3] == "QXR" and requests.MAGIC[3:].isdigit()
@@ -85,7 +86,8 @@ def test_format_versions_in_the_code_are_the_changelogs():
             wal.MAGIC.decode(): wal.VERSION,
             requests.MAGIC: int(requests.MAGIC[3:]),
             engine.SNAPSHOT_MAGIC.decode(): engine.SNAPSHOT_VERSION}
-    for magic in (journals.MAGIC, principals.TAG, audit.TAG):      # QXJ1, QXS1, QXA1
+    for magic in (journals.MAGIC, principals.TAG, audit.TAG,       # QXJ1, QXS1, QXA1
+                  compliance_journal.TAG):                         # QXC1
         assert magic[:3].isalpha() and magic[3:].isdigit(), magic
         code[magic.decode()] = int(magic[3:])
     for magic, version in ((merkle.SNAPSHOT_MAGIC, merkle.SNAPSHOT_VERSION),

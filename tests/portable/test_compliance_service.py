@@ -260,3 +260,26 @@ def test_console_commands():
     assert "permission denied" in out, out
     health = env.comp.health()
     assert health[0] == "up" and "ofac_sdn" in health[1], health
+
+
+PEP = (b'[{"DATA_SOURCE": "PEP", "RECORD_ID": "P77", "RECORD_TYPE": "PERSON", '
+       b'"NAMES": [{"NAME_TYPE": "PRIMARY", "NAME_FULL": "Marisol Quintanilla Obregon"}], '
+       b'"DATES": [{"DATE_OF_BIRTH": "1968-02-03"}]}]')
+
+
+def test_a_pep_match_shows_on_the_customer_and_does_not_hold_payments():
+    env = Env()
+    env.run(env.comp.load_list("pep", {"pep.json": PEP}, "test"))
+    teller = env.principal("teller", "operator")
+    _setup_parties(env, teller)
+    c = env.call("POST", "/api/v1/compliance/customers",
+                 {"id": "mq", "type": "individual", "name": "Marisol Quintanilla Obregon",
+                  "country": "MX"}, 201, key=teller)
+    assert c["screening"] == "hit" and "pep P77" in c["screening_detail"], c
+    env.call("POST", "/api/v1/accounts", {"id": "MQ", "currency": "USD"}, 201, key=teller)
+    env.call("POST", "/api/v1/compliance/customers/mq/accounts", {"account_id": "MQ"},
+             key=teller)
+    d = env.call("POST", "/api/v1/transaction", {"from_account": "ALICE", "to_account": "MQ",
+                                                 "amount": "3.00", "currency": "USD"}, 201,
+                 key=teller)
+    assert d["status"] == "committed"

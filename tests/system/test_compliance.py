@@ -238,3 +238,19 @@ def test_list_upload_swaps_and_a_bad_file_keeps_the_list(kernel):
         after = {x["name"]: x for x in c.request("GET", "/api/v1/compliance/lists")[1]["lists"]}
         assert after["ofac_sdn"]["version"] == before["ofac_sdn"]["version"]
         assert after["ofac_sdn"]["entries"] == before["ofac_sdn"]["entries"]
+        # A good upload (a tar of the list's files) is in force at once, and audited.
+        s, d = c.request("PUT", "/api/v1/compliance/lists/ofac_sdn", buf.getvalue(),
+                         {"Content-Type": "application/x-tar"})
+        assert s == 200, (s, d)
+        with open(os.path.join(small, "sdn.csv"), encoding="utf-8", newline="") as f:
+            rows = [r for r in csv.reader(f) if r]
+        assert d["entries"] == len(rows) and d["origin"] == "upload by admin", d
+        assert d["version"] != before["ofac_sdn"]["version"]
+        s, d = c.request("POST", "/api/v1/compliance/screen",
+                         {"entity": {"name": rows[1][1]}})
+        assert s == 200 and d["matches"][0]["entry_id"] == rows[1][0], d
+        n = c.request("GET", "/api/v1/audit/entries?count=1")[1]["tree_size"]
+        s, d = c.request("GET", "/api/v1/audit/entries?start=%d&count=20" % max(0, n - 20))
+        puts = [x["entry"]["status"] for x in d["entries"]
+                if x["entry"].get("route") == "/api/v1/compliance/lists/{name}"]
+        assert puts[-2:] == [422, 200], puts
