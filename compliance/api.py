@@ -92,9 +92,9 @@ def _known(obj, keys):
 
 
 def _threshold(obj):
-    v = obj.get("threshold")
-    if v is None:
+    if "threshold" not in obj:
         return None
+    v = obj["threshold"]
     ok = type(v) is str and 1 <= len(v) <= 6
     if ok:
         whole, _, frac = v.partition(".")
@@ -298,8 +298,8 @@ class ComplianceApi:
         try:
             got, nxt = self.svc.kyc.customers(q.get("status"), q.get("risk"), q.get("after"),
                                               _query_int(req, "limit", 100, 1, MAX_PAGE))
-        except kyc.KycError as e:
-            raise _error(KYC_STATUS.get(e.code, 400), "invalid_field", e.message, e.field)
+        except kyc.KycError as e:         # a bad filter or cursor
+            raise _error(400, "invalid_field", e.message, e.field)
         return response.json_response({"customers": got, "next": nxt})
 
     def get_customer(self, req):
@@ -364,8 +364,8 @@ class ComplianceApi:
         try:
             got, nxt = self.svc.monitor.alerts(st, q.get("account_id"), q.get("after"),
                                                _query_int(req, "limit", 100, 1, MAX_PAGE))
-        except aml.AmlError as e:
-            raise _error(KYC_STATUS.get(e.code, 400), "invalid_field", e.message, e.field)
+        except aml.AmlError as e:         # a bad filter or cursor
+            raise _error(400, "invalid_field", e.message, e.field)
         return response.json_response({"alerts": got, "next": nxt})
 
     async def _alert(self, req, close):

@@ -30,7 +30,12 @@ from compliance.entry import ListError
 MAX_FIELD = 64 * 1024          # characters in one field
 MAX_FIELDS = 256               # fields in one record
 MAX_RECORD = 1024 * 1024       # characters in one record (all its physical lines)
-CACHE = 512                    # distinct values of the repeating columns decoded once
+TEXT = 0                       # keep: the column as str
+REPEATS = 1                    # keep: as str, its short values decoded once per file
+BYTES = 2                      # keep: as the bytes of the file (not decoded)
+CACHE = 390                    # distinct values of the repeating columns decoded once
+# (MicroPython grows a dict only when it is full, and probes linearly: 390 keys fill 75% of
+# the 521 slots it then has)
 CACHE_LEN = 64                 # longest value (bytes) kept there
 
 _BOM = b"\xef\xbb\xbf"
@@ -130,10 +135,10 @@ def read(data, file="", delimiter=",", max_fields=MAX_FIELDS, max_field=MAX_FIEL
          max_record=MAX_RECORD, keep=None):
     """Generator of (line, fields) for each record of `data` (bytes or str).
 
-    keep: None or empty for every field, else a dict {column: repeats} of the (0-based)
-    columns wanted: the other fields are given as "" (still read and checked); a column
-    whose `repeats` is true has its short values decoded once. It is read at each record,
-    so a caller may fill it in after the header row."""
+    keep: None or empty for every field as str, else a dict {column: TEXT, REPEATS or BYTES}
+    of the (0-based) columns wanted: the other fields are given as "" (still read and
+    checked); a REPEATS column has its short values decoded once, a BYTES one is given as
+    bytes. It is read at each record, so a caller may fill it in after the header row."""
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise ValueError("bad delimiter %r" % delimiter)
     if isinstance(data, str):
@@ -160,9 +165,11 @@ def read(data, file="", delimiter=",", max_fields=MAX_FIELDS, max_field=MAX_FIEL
         k = find(b"\n", pos, end)
         if k < 0:
             k = end
-        line = data[pos:k]
-        if k < end and line.endswith(b"\r"):
-            line = line[:-1]
+            line = data[pos:k]
+        elif k > pos and data[k - 1] == 13:
+            line = data[pos:k - 1]            # CRLF
+        else:
+            line = data[pos:k]
         pos = k + 1
         lineno += 1
         if not line:
@@ -193,9 +200,11 @@ def read(data, file="", delimiter=",", max_fields=MAX_FIELDS, max_field=MAX_FIEL
                     k = find(b"\n", pos, end)
                     if k < 0:
                         k = end
-                    nxt = data[pos:k]
-                    if k < end and nxt.endswith(b"\r"):
-                        nxt = nxt[:-1]
+                        nxt = data[pos:k]
+                    elif k > pos and data[k - 1] == 13:
+                        nxt = data[pos:k - 1]
+                    else:
+                        nxt = data[pos:k]
                     pos = k + 1
                     lineno += 1
                     parts.append(nxt)
@@ -225,17 +234,20 @@ def read(data, file="", delimiter=",", max_fields=MAX_FIELDS, max_field=MAX_FIEL
             for c in keep:
                 if c < n:
                     p = pieces[c]
-                    if not p:
+                    how = keep[c]
+                    if how == BYTES:
+                        fields[c] = p
+                    elif not p:
                         continue
-                    if keep[c]:
+                    elif how == REPEATS and len(p) <= CACHE_LEN:
                         s = cache.get(p)
                         if s is None:
                             s = p.decode("utf-8", errors)
-                            if len(p) <= CACHE_LEN and len(cache) < CACHE:
+                            if len(cache) < CACHE:
                                 cache[p] = s
+                        fields[c] = s
                     else:
-                        s = p.decode("utf-8", errors)
-                    fields[c] = s
+                        fields[c] = p.decode("utf-8", errors)
         else:
             fields = [p.decode("utf-8", errors) for p in pieces]
         yield first, fields

@@ -20,11 +20,20 @@ MAX_NAME_TEXT = 1024            # characters in one name
 MAX_RANGE_YEARS = 10            # a "1960 to 1962" range gives each year up to this span
 STEP = 32                       # records between two yields of a loader
 DIGEST_CHUNK = 256 * 1024       # bytes hashed between two yields
+TABLE_MASK = 15                 # a table() is TABLE_MASK + 1 dicts
 
 _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
            "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12, "january": 1, "february": 2,
            "march": 3, "april": 4, "june": 6, "july": 7, "august": 8, "september": 9,
            "october": 10, "november": 11, "december": 12}
+# the three-letter months as lists write them (Jun, JUN, jun): found without a lower() (see
+# date() on the cost of a new str in MicroPython)
+_MON3 = {}
+for _k in _MONTHS:
+    if len(_k) == 3:
+        for _v in (_k, _k.upper(), _k[:1].upper() + _k[1:]):
+            _MON3[_v] = _MONTHS[_k]
+del _k, _v
 # ASCII whitespace: all that MicroPython's strip() and split() know (CPython's also know the
 # Unicode spaces), so the loaders name it and give the same entries on both runtimes.
 WS = " \t\n\r\x0b\x0c"
@@ -187,19 +196,29 @@ def date(s):
     """One date as "YYYY", "YYYY-MM" or "YYYY-MM-DD", or "" when not a date. Reads
     1966, 1966-06, 1966-06-10, 1966-06-10T..., 1966-06-10-04:00 (an XML date with a zone),
     10 Jun 1966, Jun 1966, June 10, 1966,
-    06/10/1966 (US order, as BIS and FinCEN write it) and 1966/06/10."""
+    06/10/1966 (US order, as BIS and FinCEN write it) and 1966/06/10.
+
+    The common cases first, each making as few new str as it can: in MicroPython every new
+    str (a slice, a lower(), even s[2]) is looked up in the interned strings, a linear search
+    that costs more than the rest of this function."""
     s = s.strip(WS).rstrip(".").strip(WS)
     n = len(s)
     if n == 4 and s.isdigit():
-        return s                              # the common cases first: 1966
-    if n == 11 and s[2] == " " and s[6] == " ":
-        m = _MONTHS.get(s[3:6].lower(), 0)    # 10 Jun 1966 (what the general case makes of it)
-        if m and s[:2].isdigit() and s[7:].isdigit():
-            d = _num(s[:2])
-            return _ymd(s[7:], m, d) if d else ""
+        return s                              # 1966
+    if n == 11 and s.startswith(" ", 2) and s.startswith(" ", 6):
+        mon = s[3:6]                          # 10 Jun 1966 (what the general case makes of it)
+        m = _MON3.get(mon)
+        if m is None:
+            m = _MONTHS.get(mon.lower(), 0)
+        if m:
+            dd = s[:2]
+            y = s[7:]
+            if dd.isdigit() and y.isdigit():
+                d = _num(dd)
+                return _ymd(y, m, d) if d else ""
     if not s:
         return ""
-    if n > 10 and s[4] == "-" and s[10] in "TZ+- ":
+    if n > 10 and s.startswith("-", 4) and s[10] in "TZ+- ":
         s = s[:10]                            # a time or a zone: 2015-04-07-04:00
     if "-" in s:
         p = s.split("-")
@@ -242,17 +261,20 @@ def dates(s):
     ("1960 to 1962", "circa 1955-1957", "01 Jan 1960 to 31 Dec 1962": each year of it, or
     its two ends when it spans more than MAX_RANGE_YEARS). [] when it is not a date."""
     s = s.strip(WS).rstrip(".").strip(WS)
-    low = s.lower()
-    if low[:1] == "c" or low[:1] == "a":      # every _APPROX starts so
+    low = None                                # s.lower(), made only when needed (date())
+    if s.startswith("c") or s.startswith("C") or s.startswith("a") or s.startswith("A"):
+        low = s.lower()                       # every _APPROX starts so
         for a in _APPROX:
             if low.startswith(a):
                 s = s[len(a):].strip(WS)
                 low = s.lower()
                 break
-    if " to " in low:
+    if low is None and (" to " in s or " TO " in s or " To " in s or " tO " in s):
+        low = s.lower()
+    if low is not None and " to " in low:
         k = low.find(" to ")
         a, b = date(s[:k]), date(s[k + 4:])
-    elif len(s) == 9 and s[4] == "-" and s[:4].isdigit() and s[5:].isdigit():
+    elif len(s) == 9 and s.startswith("-", 4) and s[:4].isdigit() and s[5:].isdigit():
         a, b = s[:4], s[5:]                   # 1955-1957
     else:
         one = date(s)
@@ -329,6 +351,14 @@ def add_entry(entries, e, file, line):
     if len(entries) >= MAX_ENTRIES:
         raise ListError(file, line, "record", "more than %d entries" % MAX_ENTRIES)
     entries.append(e)
+
+
+def table():
+    """A dict of many keys as TABLE_MASK + 1 small ones, key k in t[hash(k) & TABLE_MASK].
+    MicroPython's dict probes linearly and grows only when full, so finding that a key is
+    not in a big one walks long runs of slots (hundreds for the 7,000 OFAC entries); in
+    small ones the runs are short."""
+    return [{} for _ in range(TABLE_MASK + 1)]
 
 
 def unique_id(seen, base):

@@ -24,10 +24,14 @@ PRIMARY = ("ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "
 ALT = ("ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks")
 ADD = ("ent_num", "add_num", "address", "city_state_postal", "country", "add_remarks")
 COMMENTS = ("ent_num", "remarks_extended")
-# the columns read of each file ({column: repeats}, csvread.read's keep): the rest is skipped
-_PRIMARY_KEEP = {0: False, 1: False, 2: True, 3: True, 9: True, 11: True}
-_ALT_KEEP = {0: False, 3: False}
-_ADD_KEEP = {0: False, 4: True}
+# the columns read of each file (csvread.read's keep; the rest is skipped): the ent_num as
+# bytes (rows() reads it), repeating values ("-0- ", types, programmes) decoded once
+_PRIMARY_KEEP = {0: csvread.BYTES, 1: csvread.TEXT, 2: csvread.REPEATS, 3: csvread.REPEATS,
+                 9: csvread.REPEATS, 11: csvread.TEXT}
+_ALT_KEEP = {0: csvread.BYTES, 3: csvread.TEXT}
+_ADD_KEEP = {0: csvread.BYTES, 4: csvread.REPEATS}
+_COMMENTS_KEEP = {0: csvread.BYTES, 1: csvread.TEXT}
+_WSB = WS.encode()
 
 WEAK_ALIASES = False
 
@@ -46,17 +50,18 @@ def _v(s):
 
 
 def _key(ent):
-    """The dict key of an ent_num: the number when plainly written, else the text (one key per
-    text either way). MicroPython hashes short digit strings into few neighbouring buckets,
-    so a dict of thousands of them walks long runs on each new key; small ints do not."""
+    """The key of an ent_num in a C.table: the number when plainly written, else the text (one
+    key per text either way): MicroPython hashes short digit strings into a few neighbouring
+    slots, ints spread."""
     if ent < "1" or ent.strip("0123456789"):
         return ent
     return int(ent)
 
 
-def rows(name, data, cols, keep=None):
-    """(line, fields) of an OFAC file whose records have the columns `cols` (only the columns
-    of `keep` decoded, csvread.read)."""
+def rows(name, data, cols, keep, text=False):
+    """(line, key, fields) of an OFAC file whose records have the columns `cols`, only those
+    of `keep` read (csvread.read; its column 0 BYTES): key is the _key of the ent_num, and
+    fields[0] the ent_num's text if `text` (else its bytes)."""
     n = len(cols)
     for line, f in C.named(csvread.read(data, name, keep=keep), cols):
         if len(f) != n:
@@ -65,11 +70,23 @@ def rows(name, data, cols, keep=None):
                                 "expected %d (%s)" % (len(f), n, ", ".join(cols)))
             raise ListError(name, line, "record", "%d fields, expected %d (%s)"
                             % (len(f), n, ", ".join(cols)))
-        ent = f[0].strip(WS)
-        if not ent.isdigit() or len(ent) > 12:
-            raise ListError(name, line, "ent_num", "not a number: %r" % ent[:40])
-        f[0] = ent
-        yield line, f
+        ent = f[0].strip(_WSB)
+        if ent.isdigit() and len(ent) <= 12:  # ASCII digits: the key without a new str
+            if ent.startswith(b"0"):
+                key = ent.decode()
+                if text:
+                    f[0] = key
+            else:
+                key = int(ent)
+                if text:
+                    f[0] = ent.decode()
+        else:
+            ent = f[0].decode().strip(WS)     # what str.isdigit() says of other digits
+            if not ent.isdigit() or len(ent) > 12:
+                raise ListError(name, line, "ent_num", "not a number: %r" % ent[:40])
+            key = _key(ent)
+            f[0] = ent
+        yield line, key, f
 
 
 def _after(text, key):
@@ -123,11 +140,11 @@ def load(list_name, files, names, source):
     step = C.STEP
     k = 0
 
-    extra = {}                          # _key(ent_num) -> the rest of its remarks
+    extra = C.table()                   # _key(ent_num) -> the rest of its remarks
     if com:
-        for line, f in rows(com[0], com[1], COMMENTS):
-            key = _key(f[0])
-            extra[key] = extra.get(key, "") + f[1]
+        for line, key, f in rows(com[0], com[1], COMMENTS, _COMMENTS_KEEP):
+            part = extra[hash(key) & C.TABLE_MASK]
+            part[key] = part.get(key, "") + f[1]
             k += 1
             if k >= step:
                 k = 0
@@ -135,12 +152,13 @@ def load(list_name, files, names, source):
         yield
 
     pname = prim[0]
-    drafts = {}
+    drafts = C.table()                  # _key(ent_num) -> Draft
+    mask = C.TABLE_MASK
     order = []
-    for line, f in rows(pname, prim[1], PRIMARY, _PRIMARY_KEEP):
+    for line, key, f in rows(pname, prim[1], PRIMARY, _PRIMARY_KEEP, True):
         ent = f[0]
-        key = _key(ent)
-        if key in drafts:
+        h = hash(key) & mask
+        if key in drafts[h]:
             raise ListError(pname, line, "ent_num", "duplicate ent_num %s" % ent)
         v = _v(f[2])
         t = _TYPES.get(v)
@@ -164,14 +182,14 @@ def load(list_name, files, names, source):
         if flag:
             d.country(flag, pname, line)
         text = _v(f[11])
-        more = extra.get(key)
+        more = extra[h].get(key)
         if more:
             text = text + more
         if text:
             remarks(d, text, pname, line)
         if len(order) >= C.MAX_ENTRIES:
             raise ListError(pname, line, "record", "more than %d entries" % C.MAX_ENTRIES)
-        drafts[key] = d
+        drafts[h][key] = d
         order.append(d)
         k += 1
         if k >= step:
@@ -180,8 +198,8 @@ def load(list_name, files, names, source):
     yield
 
     if alt:
-        for line, f in rows(alt[0], alt[1], ALT, _ALT_KEEP):
-            d = drafts.get(_key(f[0]))
+        for line, key, f in rows(alt[0], alt[1], ALT, _ALT_KEEP):
+            d = drafts[hash(key) & mask].get(key)
             if d is not None:
                 d.name(_v(f[3]), alt[0], line, "alt_name")
             k += 1
@@ -190,8 +208,8 @@ def load(list_name, files, names, source):
                 yield
         yield
     if add:
-        for line, f in rows(add[0], add[1], ADD, _ADD_KEEP):
-            d = drafts.get(_key(f[0]))
+        for line, key, f in rows(add[0], add[1], ADD, _ADD_KEEP):
+            d = drafts[hash(key) & mask].get(key)
             if d is not None:
                 c = _v(f[4])
                 if c:

@@ -130,6 +130,19 @@ def _regrow(d, n):
     return out
 
 
+# _rows' letter bound, from Jaro-Winkler <= (m/la + m/lb + 1) / 3 (+ 4 x 0.1 of the rest
+# with a common first letter): with ms = m (la + lb) and pr = la lb, a pair can reach
+# ``need`` only if 6000 ms >= (3 need - 18000) pr (same first letter), else
+# 10000 ms >= (3 need - 10000) pr.
+_SAME_FLOOR = 3 * FLOOR - 18000
+_SAME_LIFT = 3 * PHONETIC_LIFT_FROM - 18000
+_DIFF_FLOOR = 3 * FLOOR - 10000
+_DIFF_LIFT = 3 * PHONETIC_LIFT_FROM - 10000
+
+_TWO_ZEROS = (0, 0)
+_TWO_NONES = (-1, -1)
+
+
 def _affixes(tok):
     n = len(tok)
     if n < 4:
@@ -141,24 +154,52 @@ class _Prepared:
     """One query name, normalised, ready to score against an index: per token its text,
     spelling bytes, weight, kind, phonetic key and rank (the token's place in the index's
     sorted token order: 2 * token id when the index has it, odd otherwise), so that ties
-    between pairs are broken by the tokens' text, never by where they stand."""
+    between pairs are broken by the tokens' text, never by where they stand; and what
+    Index._rows and _score read for every candidate, worked out once."""
 
     __slots__ = ("toks", "raw", "w", "kinds", "keys", "has_name", "joined", "rank",
-                 "sorted_rank", "masks")
+                 "masks", "n", "bound", "zero", "wsum", "wmask")
 
-    def __init__(self, toks, index):
+    def __init__(self, toks, index, memo=None):
         self.toks = toks
-        self.raw = [similarity.spelling(t).encode() for t in toks]
+        n = self.n = len(toks)
+        raw = []
+        for t in toks:
+            r = memo.get(t) if memo is not None else None
+            raw.append((similarity.spelling(t) if r is None else r).encode())
+        self.raw = raw
         self.kinds = [normalize.kind(t) for t in toks]
         self.w = [WEIGHT[k] for k in self.kinds]
         self.keys = [similarity.phonetic(t) for t in toks]
         self.has_name = 0 in self.kinds
         self.joined = " ".join(toks)
         self.rank = [index.rank(t) for t in toks]
-        sr = list(self.rank)
-        sr.sort()
-        self.sorted_rank = sr
-        self.masks = [similarity.letter_mask(r) for r in self.raw]
+        self.masks = [similarity.letter_mask(r) for r in raw]
+        # per token, what the letter bound of _rows reads: (mask, repeats, length, first
+        # byte, phonetic key when it may lift (2+ letters) else "", text length)
+        self.bound = [(self.masks[i][0], self.masks[i][1], len(raw[i]), raw[i][0],
+                       self.keys[i] if len(self.keys[i]) >= 2 else "", len(toks[i]))
+                      for i in range(n)]
+        self.zero = [0] * (n + 2)          # the row of an index token like none of them
+        self.wsum = sum(self.w)
+        wm = None
+        if n <= 8:          # weight of every subset of the tokens, by bit mask
+            wm = [0] * (1 << n)
+            for i in range(n):
+                b = 1 << i
+                for m in range(b):
+                    wm[m | b] = wm[m] + self.w[i]
+        self.wmask = wm
+
+
+def _sim(ra, rb, lift):
+    """_pair_sim once the letter bound has let the pair through (ra != rb)."""
+    if rb < ra:
+        ra, rb = rb, ra
+    s = similarity.jaro_winkler(ra, rb)
+    if lift and s >= PHONETIC_LIFT_FROM:
+        s = s + (10000 - s) * 2 // 3
+    return s if s >= FLOOR else 0
 
 
 def _pair_sim(ta, tb, ra, rb, ka, kb, ma, mb):
@@ -230,16 +271,61 @@ def _score(q, tids, rows, ix, need, detail):
     rows[tid][i] is the pair similarity of index token tid and query token i. When the score
     cannot reach ``need`` its upper bound (< need) is returned without the token-set part.
     With ``detail``, also the why (else None)."""
-    nq = len(q.toks)
+    nq = q.n
     n = len(tids)
     tok_w = ix.tok_w
+    if not detail:
+        # An upper bound first, from the rows' summaries (most candidates end here).
+        # A = sum(pair weight x s) / (pair weights + leftovers, each at least
+        # SURPLUS_PCT% of its weight): a pair weighs at most its two tokens, so with W the
+        # weight of the tokens in pairs (or merged into one: at most one token a pair,
+        # and only when some similar pair differs in length by 2+), all s = 1 and the rest
+        # at SURPLUS_PCT%, A <= W / (W + SURPLUS_PCT% (total - W)).
+        zero = q.zero
+        qm = 0
+        wn = 0
+        kn = 0
+        mg = 0
+        wt = q.wsum
+        for tid in tids:
+            w = tok_w[tid]
+            wt += w
+            row = rows[tid]
+            if row is not zero:
+                qm |= row[nq]
+                mg |= row[nq + 1]
+                wn += w
+                kn += 1
+        if qm == 0:
+            w = 0
+        else:
+            wm = q.wmask
+            if wm is not None:
+                w = wm[qm] + wn
+            else:
+                w = wn
+                for i in range(nq):
+                    if qm >> i & 1:
+                        w += q.w[i]
+            if mg:
+                k = similarity.popcount(qm)
+                if kn < k:
+                    k = kn
+                w += 100 * k
+                if w > wt:
+                    w = wt
+        d = 100 * w + SURPLUS_PCT * (wt - w)
+        ub = (A_PCT * ((w * 2000000 + d) // (2 * d)) + T_PCT * 10000) // 100
+        if ub < need:
+            return ub, None
     tok = ix.tok
+    tok_rank = ix.tok_rank
     # similar pairs, best first; ties by weight, then by the tokens' text (their ranks)
     pairs = []
     for j in range(n):
         tid = tids[j]
         row = rows[tid]
-        rn = tid + tid
+        rn = tok_rank[tid]
         for i in range(nq):
             sv = row[i]
             if sv:
@@ -298,7 +384,7 @@ def _score(q, tids, rows, ix, need, detail):
             if q.kinds[i] == 0 and tok_kind[tid] == 0:
                 name_pair = True
             kq = q.keys[i]
-            if kq and kq == tok_key[tid] or q.rank[i] == tid + tid:
+            if kq and kq == tok_key[tid] or q.rank[i] == tok_rank[tid]:
                 ph += pw
         else:
             name_pair = True
@@ -456,32 +542,36 @@ class Index:
         self.max_names = max_names
         self.entries = []
         self.names = []          # name id -> (entry index, name as listed, token ids)
-        self.tok_id = {}         # token -> token id
-        self.tok = []            # token id -> token text (sorted once finished)
+        self.tok = []            # token id -> token text (ids in order of first sight)
         self.tok_raw = []        # token id -> its spelling (similarity.spelling) as bytes
         self.tok_w = []          # token id -> weight
         self.tok_kind = []       # token id -> normalize kind
         self.tok_key = []        # token id -> phonetic key
         self.tok_mask = []       # token id -> similarity.letter_mask of its spelling
-        self.postings = {}       # key -> [name id] (made by finish)
-        # While building, postings go to one flat list (MicroPython's allocator slows down
-        # badly when thousands of small lists each grow: every regrowth searches a heap
-        # full of the holes the others left), and finish() makes each key's list at its
-        # final size.
-        self._flat = []          # key ids, name after name
-        self._count = []         # key id -> its number of names
-        self._last = []          # key id -> the last name id it got
-        # The dicts below grow by _regrow (see _roomy), checked once per entry.
+        self.tok_rank = []       # token id -> 2 * its place in sorted order (finish)
+        self._sorted = []        # the tokens, sorted (finish)
+        # Postings: a name is recorded as its tokens' "units" (token id * 2, + 1 when the
+        # name has no NAME token: see _register), in one flat list for all names; finish()
+        # makes each unit's list of names at its final size (MicroPython's allocator slows
+        # down badly when thousands of small lists each grow: every regrowth searches a
+        # heap full of the holes the others left). postings maps a key to its one unit
+        # (an int: units[it] are the names) or, for a key of several units, to its list of
+        # names (their lists merged at C speed); posting(key) reads either.
+        self.postings = {}
+        self.units = []          # unit -> [name id] (finish)
+        self._flat = []          # units, name after name (-1 ends a name)
+        self._count = []         # unit -> its number of names
+        self._last = []          # unit -> the last name id it got
+        self._merged = []        # keys of several units
+        # tok_id, postings and the memo grow by _regrow (see _roomy), checked per entry.
         if entries is not None and type(entries) in (list, tuple):
             expect = len(entries)
         n = 4 * expect if expect > 64 else 256      # SDN: 3.5 keys, 2 tokens an entry
         if n > 4 * MAX_DISTINCT_TOKENS:
             n = 4 * MAX_DISTINCT_TOKENS
         self._room = n
-        self._kid = _roomy(n)    # key -> key id
-        # token -> [token id, kind, key ids its names post, key ids when its name has no
-        # NAME token (made on first use), phonetic key]
-        self._info = _roomy(n)
+        self.tok_id = _roomy(n)  # token -> token id
+        self.postings = _roomy(n)
         self._memo = _roomy(n)   # word -> spelling or None (normalize.tokens' memo)
         self.finished = False
         self.last_candidates = 0
@@ -490,47 +580,66 @@ class Index:
                 self.add(e)
             self.finish()
 
-    def _kids(self, keys):
-        """The key ids of keys (numbered on first sight)."""
-        out = []
-        kid = self._kid
-        for k in keys:
-            i = kid.get(k)
-            if i is None:
-                i = len(self._count)
-                kid[k] = i
-                self._count.append(0)
-                self._last.append(-1)
-            out.append(i)
-        return tuple(out)
-
     def _new_token(self, t):
-        """Number token t and work out, once, what its names post: a NAME token its text,
-        phonetic key and affixes; a generic word its text (read only while the list is
-        short, GENERIC_SCAN); a particle or an initial nothing. In a name with no NAME
-        token, every token posts its text and phonetic key."""
-        if len(self.tok) >= MAX_DISTINCT_TOKENS:
+        """Number token t and work out, once, what the index keeps of it."""
+        tok = self.tok
+        tid = len(tok)
+        if tid >= MAX_DISTINCT_TOKENS:
             raise entry_mod.ListError("index", len(self.entries), "names",
                                       "more than %d distinct name tokens"
                                       % MAX_DISTINCT_TOKENS)
-        tid = len(self.tok)
-        self.tok.append(t)
+        tok.append(t)
         kd = normalize.kind(t)
-        pk = similarity.phonetic(t)
-        if kd == 0:
-            keys = [t]
+        self.tok_kind.append(kd)
+        self.tok_w.append(WEIGHT[kd])
+        self.tok_key.append(similarity.phonetic(t))
+        r = self._memo.get(t)   # None: a dropped word kept (nothing else) or a cut one
+        if r is None:
+            r = similarity.spelling(t)
+        r = r.encode()
+        self.tok_raw.append(r)
+        self.tok_mask.append(similarity.letter_mask(r))
+        self._count.extend(_TWO_ZEROS)
+        self._last.extend(_TWO_NONES)
+        self.tok_id[t] = tid
+        return tid
+
+    def _register(self, u):
+        """Note the keys unit u's names post under (on its first name): in a name with a
+        NAME token (u even), a NAME token posts its text, phonetic key and affixes; a
+        generic word its text (read only while the list is short, GENERIC_SCAN); a
+        particle or an initial nothing. In a name with no NAME token (u odd), every token
+        posts its text and phonetic key."""
+        tid = u >> 1
+        t = self.tok[tid]
+        pk = self.tok_key[tid]
+        kd = self.tok_kind[tid]
+        if u & 1:
+            keys = (t, "#" + pk) if pk else (t,)
+        elif kd == 0:
+            n = len(t)
             if pk:
-                keys.append("#" + pk)
-            for a in _affixes(t):
-                keys.append(a)
-            kids = self._kids(keys)
+                if n >= 4:
+                    keys = (t, "#" + pk, "^" + t[:3], "$" + t[n - 3:])
+                else:
+                    keys = (t, "#" + pk)
+            elif n >= 4:
+                keys = (t, "^" + t[:3], "$" + t[n - 3:])
+            else:
+                keys = (t,)
         elif kd == 1:
-            kids = self._kids((t,))
+            keys = (t,)
         else:
-            kids = ()
-        x = [tid, kd, kids, None, pk]
-        self._info[t] = x
-        return x
+            return
+        post = self.postings
+        for k in keys:
+            cur = post.setdefault(k, u)
+            if cur != u:
+                if type(cur) is int:
+                    post[k] = [cur, u]
+                    self._merged.append(k)
+                else:
+                    cur.append(u)
 
     def add(self, e):
         """Index one entry (every name of it)."""
@@ -539,13 +648,15 @@ class Index:
         ei = len(self.entries)
         self.entries.append(e)
         n = self._room
-        if len(self._kid) > n or len(self._info) > n or len(self._memo) > n:
+        if len(self.postings) > n or len(self.tok_id) > n or len(self._memo) > n:
             n = self._room = 2 * n
-            self._kid = _regrow(self._kid, n)
-            self._info = _regrow(self._info, n)
+            self.postings = _regrow(self.postings, n)
+            self.tok_id = _regrow(self.tok_id, n)
             self._memo = _regrow(self._memo, n)
         seen = None
-        info = self._info
+        multi = len(e.names) > 1
+        tok_id = self.tok_id
+        tok_kind = self.tok_kind
         memo = self._memo
         flat = self._flat
         count = self._count
@@ -554,105 +665,93 @@ class Index:
             toks = normalize.tokens(nm, memo)
             if not toks:
                 continue
-            k = " ".join(toks)
-            if seen is None:
-                seen = [k]
-            elif k in seen:
-                continue
-            else:
-                seen.append(k)
-            if len(self.names) >= self.max_names:
+            tids = []
+            no_name = 1          # only generic words, particles, initials: all post
+            for t in toks:
+                tid = tok_id.get(t)
+                if tid is None:
+                    tid = self._new_token(t)
+                tids.append(tid)
+                if tok_kind[tid] == 0:
+                    no_name = 0
+            tids = tuple(tids)
+            if multi:            # an entry's names that normalise alike count once
+                if seen is None:
+                    seen = [tids]
+                elif tids in seen:
+                    continue
+                else:
+                    seen.append(tids)
+            nid = len(self.names)
+            if nid >= self.max_names:
                 raise entry_mod.ListError(e.list, ei + 1, "names",
                                           "more than %d names in one list" % self.max_names)
-            nid = len(self.names)
-            xs = []
-            no_name = True       # only generic words, particles, initials: all post
-            for t in toks:
-                x = info.get(t)
-                if x is None:
-                    x = self._new_token(t)
-                xs.append(x)
-                if x[1] == 0:
-                    no_name = False
-            self.names.append((ei, nm, tuple([x[0] for x in xs])))
-            for x in xs:
-                if no_name:
-                    kids = x[3]
-                    if kids is None:
-                        kids = self._kids([self.tok[x[0]]] + (["#" + x[4]] if x[4] else []))
-                        x[3] = kids
-                else:
-                    kids = x[2]
-                for i in kids:
-                    if last[i] != nid:
-                        last[i] = nid
-                        count[i] += 1
-                        flat.append(i)
+            self.names.append((ei, nm, tids))
+            for u in tids:
+                u = u + u + no_name
+                if last[u] != nid:
+                    last[u] = nid
+                    c = count[u]
+                    if c == 0:
+                        self._register(u)
+                    count[u] = c + 1
+                    flat.append(u)
             flat.append(-1)      # end of the name
 
     def finish(self):
-        """Number the tokens in sorted order (ties between pairs are then broken by text),
-        compute their spellings, weights, kinds and phonetic keys, and lay out the
-        postings."""
+        """Lay out the postings and rank the tokens in sorted order (ties between pairs
+        are broken by the tokens' text)."""
         if self.finished:
             return
-        count = self._count
-        lists = [[0] * c for c in count]
-        pos = [0] * len(count)
+        units = [[0] * c if c else None for c in self._count]
+        pos = [0] * len(units)
         nid = 0
-        for i in self._flat:
-            if i < 0:
+        for u in self._flat:
+            if u < 0:
                 nid += 1
                 continue
-            j = pos[i]
-            lists[i][j] = nid
-            pos[i] = j + 1
+            j = pos[u]
+            units[u][j] = nid
+            pos[u] = j + 1
         self._flat = self._count = self._last = pos = None
-        postings = self._kid         # key -> key id becomes key -> its names
-        for k in postings:
-            postings[k] = lists[postings[k]]
-        self.postings = postings
-        self._kid = None
-        old = self.tok
-        srt = sorted(old)
-        info = self._info
-        memo = self._memo
-        sp = similarity.spelling
-        for t in srt:
-            x = info[t]
-            r = memo.get(t)         # None: a dropped word kept (nothing else) or a cut one
-            if r is None:
-                r = sp(t)
-            r = r.encode()
-            self.tok_raw.append(r)
-            self.tok_mask.append(similarity.letter_mask(r))
-            self.tok_kind.append(x[1])
-            self.tok_w.append(WEIGHT[x[1]])
-            self.tok_key.append(x[4])
-        tok_id = info                # token -> its info becomes token -> token id
-        for pos in range(len(srt)):
-            tok_id[srt[pos]] = pos
-        self.tok_id = tok_id
-        new = [tok_id[t] for t in old]
-        names = self.names
-        for nid in range(len(names)):
-            ei, nm, tids = names[nid]
-            names[nid] = (ei, nm, tuple([new[t] for t in tids]))
-        self.tok = srt
-        self._info = None
+        post = self.postings
+        for k in self._merged:
+            p = []
+            for u in post[k]:
+                p += units[u]
+            # two tokens of one name may share the key: each name once
+            once = set(p)
+            post[k] = sorted(once if len(once) < len(p) else p)
+        self._merged = None
+        self.units = units
+        srt = sorted(self.tok)
+        rank = [0] * len(srt)
+        tok_id = self.tok_id
+        for i in range(len(srt)):
+            rank[tok_id[srt[i]]] = i + i
+        self.tok_rank = rank
+        self._sorted = srt
         self._memo = None
         self.finished = True
 
+    def posting(self, key):
+        """The name ids under key ([] when none)."""
+        p = self.postings.get(key)
+        if p is None:
+            return []
+        return self.units[p] if type(p) is int else p
+
     def rank(self, t):
-        """2 * token id for a token of the index, else 2 * (its sorted place) + 1."""
+        """2 * sorted place for a token of the index, else 2 * (its sorted place) + 1."""
         tid = self.tok_id.get(t)
         if tid is not None:
-            return tid + tid
+            return self.tok_rank[tid]
+        srt = self._sorted
         lo = 0
-        hi = len(self.tok)
+        hi = len(srt)
         while lo < hi:
             mid = (lo + hi) // 2
-            if self.tok[mid] < t:
+            if srt[mid] < t:
                 lo = mid + 1
             else:
                 hi = mid
@@ -661,7 +760,7 @@ class Index:
     def stats(self):
         n = 0
         for k in self.postings:
-            n += len(self.postings[k])
+            n += len(self.posting(k))
         return {"entries": len(self.entries), "names": len(self.names),
                 "tokens": len(self.tok), "keys": len(self.postings), "postings": n}
 
@@ -694,19 +793,22 @@ class Index:
     def candidates(self, preps, max_candidates):
         """Name ids to score: postings of the query's keys, rarest first, heaviest kept."""
         found = []
+        post = self.postings
+        units = self.units
         for k, w in self._query_keys(preps).items():
-            p = self.postings.get(k)
+            p = post.get(k)
+            if p is not None and type(p) is int:
+                p = units[p]
             if p:
                 if w < 0:
                     if len(p) > GENERIC_SCAN:
                         continue
                     w = -w
-                found.append((len(p), k, w))
+                found.append((len(p), k, w, p))
         found.sort()
         cand = {}
-        for ln, k, w in found:
+        for ln, k, w, p in found:
             inc = w * 1000000 // (ln + 8)
-            p = self.postings[k]
             if len(cand) < max_candidates:
                 for nid in p:
                     cand[nid] = cand.get(nid, 0) + inc
@@ -722,49 +824,69 @@ class Index:
 
     def _rows(self, q, tids, cache):
         """Make sure cache[tid] holds the pair similarities (_pair_sim) of index token tid
-        with every token of query name q. _pair_sim's letter bound is inlined here: most
-        pairs of a candidate are unrelated words and end at the bound."""
-        nq = len(q.toks)
+        with every token of query name q: a list of them, then the bit mask of the query
+        tokens it is similar to, then 1 when a similar pair (not equal) differs in length
+        by 2 or more (a merge may follow, see _merge); q.zero when it is like none.
+        _pair_sim's letter bound is inlined: most pairs of a candidate are unrelated words
+        and end there."""
+        nq = q.n
+        bound = q.bound
+        toks = q.toks
+        raws = q.raw
         pop = similarity.POP
+        tok = self.tok
+        tok_raw = self.tok_raw
+        tok_mask = self.tok_mask
         for tid in tids:
             if tid in cache:
                 continue
-            tb = self.tok[tid]
-            rb = self.tok_raw[tid]
-            kb = self.tok_key[tid]
-            mb, pb = self.tok_mask[tid]
+            rb = tok_raw[tid]
+            mb, pb = tok_mask[tid]
             lb = len(rb)
-            row = [0] * nq
-            for i in range(nq):
-                if q.toks[i] == tb:
-                    row[i] = 10000
-                    continue
-                ra = q.raw[i]
-                if ra == rb:
-                    row[i] = SPELLING_SAME
-                    continue
-                ma, pa = q.masks[i]
+            fb = rb[0]
+            row = None
+            i = 0
+            for ma, pa, la, fa, ka, lt in bound:
                 x = ma & mb
                 m = pop[x & 8191] + pop[(x >> 13) & 8191] + pop[x >> 26] + (pa if pa < pb else pb)
-                la = len(ra)
                 if m > la:
                     m = la
                 if m > lb:
                     m = lb
                 # Jaro <= (m/la + m/lb + 1) / 3; with a common first letter Winkler adds at
                 # most 4 x 0.1 of the rest. Needed: FLOOR, or the lift's start when the
-                # phonetic keys agree.
-                nn = m * (la + lb) + la * lb
-                d3 = 3 * la * lb
-                ka = q.keys[i]
-                need = PHONETIC_LIFT_FROM if ka and ka == kb and len(ka) >= 2 else FLOOR
-                if ra[0] == rb[0]:
-                    if 1000 * (6 * nn + 4 * d3) < need * d3:
+                # phonetic keys agree (equal tokens always get through).
+                ms = m * (la + lb)
+                pr = la * lb
+                if fa == fb:
+                    if 6000 * ms < _SAME_FLOOR * pr and (
+                            6000 * ms < _SAME_LIFT * pr or not ka or ka != self.tok_key[tid]):
+                        i += 1
                         continue
-                elif 10000 * nn < need * d3:
+                elif 10000 * ms < _DIFF_FLOOR * pr and (
+                        10000 * ms < _DIFF_LIFT * pr or not ka or ka != self.tok_key[tid]):
+                    i += 1
                     continue
-                row[i] = _pair_sim(q.toks[i], tb, ra, rb, ka, kb, q.masks[i], self.tok_mask[tid])
-            cache[tid] = row
+                tb = tok[tid]
+                if toks[i] == tb:
+                    sv = 10000
+                else:
+                    ra = raws[i]
+                    if ra == rb:
+                        sv = SPELLING_SAME
+                    else:
+                        sv = _sim(ra, rb, ka and ka == self.tok_key[tid])
+                if sv:
+                    if row is None:
+                        row = [0] * (nq + 2)
+                    row[i] = sv
+                    row[nq] |= 1 << i
+                    if sv < 10000:
+                        d = lt - len(tb)
+                        if d >= 2 or d <= -2:
+                            row[nq + 1] = 1
+                i += 1
+            cache[tid] = q.zero if row is None else row
 
     def score_name(self, q, nid, need=0, detail=False, cache=None):
         """(name score, why) of prepared query name q against name nid (tools, tests)."""

@@ -113,18 +113,24 @@ for _i in range(1, 8192):
     POP[_i] = POP[_i >> 1] + (_i & 1)
 
 
+def _bit(c):
+    if 97 <= c <= 122:
+        return 1 << (c - 97)
+    if 48 <= c <= 57:
+        return 1 << (c - 22)
+    return 1 << (36 + c % 3)
+
+
+_BIT = [_bit(_c) for _c in range(256)]      # byte -> its letter_mask bit
+
+
 def letter_mask(s):
     """(mask, repeats) of bytes s: bit per distinct byte (a-z bits 0-25, digits 26-35, any
     other byte one of bits 36-38) and len(s) minus the number of distinct bytes."""
     m = 0
+    bits = _BIT
     for c in s:
-        if 97 <= c <= 122:
-            bit = c - 97
-        elif 48 <= c <= 57:
-            bit = c - 22
-        else:
-            bit = 36 + c % 3
-        m |= 1 << bit
+        m |= bits[c]
     return m, len(s) - popcount(m)
 
 
@@ -238,7 +244,70 @@ def spelling(tok):
     (x ks, sch sh, tch ch, dzh dj zh j, kh h, gh g, ph f, th t, dh d, ck q c k), w v, y i,
     ou oo u, ee i, a leading "ie" (Cyrillic ye) "e". "Khusam" and "Husam", "Yevgeniy" and
     "Evgeni", "Qasim" and "Kasim" spell the same. Doubled letters stay (Jaro-Winkler forgives
-    them, and collapsing them makes a letter typed between them cost more)."""
+    them, and collapsing them makes a letter typed between them cost more).
+
+    The rules of _SPELLING in order (spelling_by_table), skipping groups whose letter is
+    absent: no rule brings in an "h" or a "c", so without one none of the rules that need
+    it can apply. Equal to spelling_by_table for every string."""
+    if not tok or tok.isdigit():
+        return tok
+    s = tok
+    if "x" in s:
+        s = s.replace("x", "ks")
+    if "h" in s:
+        if "sch" in s:
+            s = s.replace("sch", "sh")
+        if "tch" in s:
+            s = s.replace("tch", "ch")
+        if "dzh" in s:
+            s = s.replace("dzh", "j")
+        if "dj" in s:
+            s = s.replace("dj", "j")
+        if "zh" in s:
+            s = s.replace("zh", "j")
+        if "kh" in s:
+            s = s.replace("kh", "h")
+        if "gh" in s:
+            s = s.replace("gh", "g")
+        if "ph" in s:
+            s = s.replace("ph", "f")
+        if "th" in s:
+            s = s.replace("th", "t")
+        if "dh" in s:
+            s = s.replace("dh", "d")
+    elif "dj" in s:
+        s = s.replace("dj", "j")
+    if "c" in s:
+        if "ck" in s:
+            s = s.replace("ck", "k")
+        if "q" in s:
+            s = s.replace("q", "k")
+        if "ch" in s:
+            s = s.replace("ch", "\x01")
+        if "c" in s:
+            s = s.replace("c", "k")
+    elif "q" in s:
+        s = s.replace("q", "k")
+    if "\x01" in s:
+        s = s.replace("\x01", "ch")
+    if "w" in s:
+        s = s.replace("w", "v")
+    if "y" in s:
+        s = s.replace("y", "i")
+    if "o" in s:
+        if "ou" in s:
+            s = s.replace("ou", "u")
+        if "oo" in s:
+            s = s.replace("oo", "u")
+    if "ee" in s:
+        s = s.replace("ee", "i")
+    if s[:2] == "ie" and len(s) > 2:
+        s = s[1:]
+    return s
+
+
+def spelling_by_table(tok):
+    """spelling() as its definition: every rule of _SPELLING in turn (tests compare)."""
     if not tok or tok.isdigit():
         return tok
     s = tok
@@ -263,9 +332,84 @@ _DIGRAPHS = (
 _VOW = "aeiouy"
 
 
+_HAS_ISASCII = hasattr("", "isascii")     # CPython; MicroPython's isalpha is ASCII-only
+
+
 def phonetic(tok):
     """The phonetic key of one normalised token (lower-case ASCII); "" when it has none
-    (empty, or not letters only)."""
+    (empty, or not letters only).
+
+    The rules of _DIGRAPHS in order (phonetic_by_table), skipping groups whose letter is
+    absent: only "kh" -> "h" brings in an "h" (from one), "th" -> "t" a "t"; nothing brings in
+    a "c" or a "q". Equal to phonetic_by_table for every string."""
+    if (not tok or not tok.isalpha() or not tok.islower()
+            or (_HAS_ISASCII and not tok.isascii())):
+        return ""
+    s = tok
+    if "x" in s:
+        s = s.replace("x", "ks")
+    if "h" in s:
+        if "sch" in s:
+            s = s.replace("sch", "X")
+        if "tch" in s:
+            s = s.replace("tch", "X")
+        if "dzh" in s:
+            s = s.replace("dzh", "j")
+        if "dj" in s:
+            s = s.replace("dj", "j")
+        if "zh" in s:
+            s = s.replace("zh", "j")
+        if "kh" in s:
+            s = s.replace("kh", "h")
+        if "gh" in s:
+            s = s.replace("gh", "g")
+        if "ph" in s:
+            s = s.replace("ph", "f")
+        if "sh" in s:
+            s = s.replace("sh", "X")
+        if "ch" in s:
+            s = s.replace("ch", "X")
+        if "th" in s:
+            s = s.replace("th", "t")
+        if "dh" in s:
+            s = s.replace("dh", "d")
+    elif "dj" in s:
+        s = s.replace("dj", "j")
+    c_ = "c" in s
+    if c_ and "ck" in s:
+        s = s.replace("ck", "k")
+    if "q" in s:
+        if "qu" in s:
+            s = s.replace("qu", "k")
+        if "q" in s:
+            s = s.replace("q", "k")
+    if "t" in s:
+        if "ts" in s:
+            s = s.replace("ts", "s")
+        if "tz" in s:
+            s = s.replace("tz", "s")
+    if c_:
+        if "ce" in s:
+            s = s.replace("ce", "se")
+        if "ci" in s:
+            s = s.replace("ci", "si")
+        if "cy" in s:
+            s = s.replace("cy", "sy")
+        if "c" in s:
+            s = s.replace("c", "k")
+    if "g" in s:
+        s = s.replace("g", "k")
+    if "z" in s:
+        s = s.replace("z", "s")
+    if "v" in s:
+        s = s.replace("v", "f")
+    if "d" in s:
+        s = s.replace("d", "t")
+    return _phonetic_tail(s)
+
+
+def phonetic_by_table(tok):
+    """phonetic() as its definition: every rule of _DIGRAPHS in turn (tests compare)."""
     if not tok or not tok.isalpha() or not tok.islower():
         return ""
     for c in tok:
@@ -279,7 +423,7 @@ def phonetic(tok):
     last = ""
     n = len(s)
     i = 0
-    for c in s:    # s is ASCII: indexing it is cheap in MicroPython too
+    for c in s:
         if c == last:               # doubled letter
             i += 1
             continue
@@ -299,3 +443,41 @@ def phonetic(tok):
             out.append(c.upper())
         i += 1
     return "".join(out)
+
+
+def _phonetic_tail(s):
+    """The key of s once its digraphs are folded: doubled letters collapse, vowels vanish
+    but a leading one ("A"), w is "F" at the start or between a consonant and a vowel, h
+    only counts at the start (phonetic_by_table's loop, on s in upper case)."""
+    s = s.upper()           # "X" (the sh sound) is already upper case
+    c = s[0]
+    if c in _VOW_UP:
+        out = ["A"]
+    elif c == "W":
+        out = ["F"]
+    else:
+        out = [c]
+    last = c
+    if "W" not in s:
+        for c in s:
+            if c != last:
+                last = c
+                if c not in _VOW_H_UP:
+                    out.append(c)
+        return "".join(out)
+    n = len(s)
+    i = 0
+    for c in s:    # s is ASCII: indexing it is cheap in MicroPython too
+        if c != last:
+            last = c
+            if c == "W":
+                if i + 1 < n and s[i + 1] in _VOW_UP and s[i - 1] not in _VOW_UP:
+                    out.append("F")
+            elif c not in _VOW_H_UP:
+                out.append(c)
+        i += 1
+    return "".join(out)
+
+
+_VOW_UP = "AEIOUY"
+_VOW_H_UP = "AEIOUYH"

@@ -39,7 +39,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "system"))
 sys.path.insert(0, os.path.join(REPO, "tools", "bench"))
 sys.path.insert(0, os.path.join(REPO, "tools"))
-from qemu_console import ISO, Kernel, free_port  # noqa: E402
+from qemu_console import ISO, LISTS_ISO, Kernel, free_port  # noqa: E402
 import micro  # noqa: E402
 
 # The sizes of a full run and of --quick.
@@ -378,7 +378,7 @@ def step_screening(opts):
     print("   (references score our candidates; rapidfuzz full scan of every name: %s/s)"
           % ev.get("rapidfuzz_full_scan_qps"))
     sys.stdout.flush()
-    k = bench_screening.run(opts["screen_queries"], opts["screen_conns"], iso=opts["iso"],
+    k = bench_screening.run(opts["screen_queries"], opts["screen_conns"], iso=opts["lists_iso"],
                             log=lambda line: print(line, flush=True))
     full = ev.get("rapidfuzz_full_scan_qps")
     cpy = ev["systems"]["ours"]["screenings_per_s"]
@@ -445,6 +445,8 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="tiny counts: checks the plumbing")
     ap.add_argument("--json", default=os.path.join(REPO, "build", "bench.json"))
     ap.add_argument("--iso", default=ISO)
+    ap.add_argument("--lists-iso", default=LISTS_ISO, help="the ISO with the sanctions lists "
+                    "(the screening step)")
     ap.add_argument("--only", help="comma-separated steps (%s)" % ",".join(n for n, _ in STEPS))
     a = ap.parse_args(argv)
     names = [n for n, _ in STEPS]
@@ -454,14 +456,16 @@ def main(argv=None):
         ap.error("unknown step %s (steps: %s)" % (", ".join(unknown), ", ".join(names)))
     if not os.path.exists(a.iso):
         ap.error("%s does not exist: run `make iso` first" % a.iso)
-    opts = dict(QUICK if a.quick else FULL, iso=os.path.abspath(a.iso))
+    opts = dict(QUICK if a.quick else FULL, iso=os.path.abspath(a.iso),
+                lists_iso=os.path.abspath(a.lists_iso))
     report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "git_commit": git_commit(), "qemu_accel": os.environ.get("QENEX_ACCEL", "tcg"),
               "qemu": qemu_version(), "host": {"cpus": os.cpu_count(),
                                                "python": platform.python_version(),
                                                "platform": platform.platform()},
               "mode": "quick" if a.quick else "full",
-              "sizes": {k: v for k, v in opts.items() if k != "iso"}, "iso": opts["iso"],
+              "sizes": {k: v for k, v in opts.items() if k not in ("iso", "lists_iso")},
+              "iso": opts["iso"], "lists_iso": opts["lists_iso"],
               "steps": {}}
     print("QENEX OS benchmarks (QEMU %s, %s%s)" % (report["qemu_accel"], report["date"],
                                                     ", --quick" if a.quick else ""))

@@ -20,7 +20,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "system"))
 sys.path.insert(0, REPO)
-from qemu_console import ISO, Kernel, free_port  # noqa: E402
+from qemu_console import LISTS_ISO, Kernel, free_port  # noqa: E402
 from tools.apiclient import Api  # noqa: E402
 
 LOAD_TIMEOUT = 900
@@ -89,7 +89,7 @@ def drive(port, key, bodies, connections):
             "p99_ms": p99, "non_200": bad[0], "hits": hits[0], "queries": len(bodies)}
 
 
-def run(n_queries=200, connections=(1, 16), iso=ISO, log=print):
+def run(n_queries=200, connections=(1, 16), iso=LISTS_ISO, log=print):
     bodies = queries(n_queries)
     disk = os.path.join(REPO, "build", "bench-screening-disk.img")
     with open(disk, "wb") as f:
@@ -114,7 +114,7 @@ def run(n_queries=200, connections=(1, 16), iso=ISO, log=print):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--iso", default=ISO)
+    ap.add_argument("--iso", default=LISTS_ISO)
     a = ap.parse_args(argv)
     r = run(a.queries, iso=a.iso)
     for c in (1, 16):

@@ -2,7 +2,7 @@
 """qenex-cli: the kernel's console figures from the host, over the HTTP API.
 
     qenex-cli [--url URL] [--key KEY] [--json] [--timeout S] status
-    qenex-cli [--url URL] [--key KEY] [--json] metrics cpu|memory|transactions|security
+    qenex-cli [--url URL] [--key KEY] [--json] metrics cpu|memory|transactions|security|compliance
     qenex-cli [--url URL] [--key KEY] [--json] debug memory
     qenex-cli hash-key            # a new admin key and its banking.toml admin_key_hash
 
@@ -150,7 +150,7 @@ def parser():
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("status", help="components and uptime")
     m = sub.add_parser("metrics", help="cpu, memory or transaction figures")
-    m.add_argument("what", choices=("cpu", "memory", "transactions", "security"))
+    m.add_argument("what", choices=("cpu", "memory", "transactions", "security", "compliance"))
     d = sub.add_parser("debug", help="memory details")
     d.add_argument("what", choices=("memory",))
     sub.add_parser("hash-key", help="a new admin key and its banking.toml admin_key_hash")

@@ -15,6 +15,7 @@ from tools.apiclient import Api, admin_key  # noqa: E402
 PROMPT = "qenex> "
 MAX_LOG_LINES = 20   # kernel log lines a command's echo may follow (cmd)
 ISO = os.path.join(REPO, "build", "qenex.iso")
+LISTS_ISO = os.path.join(REPO, "build", "qenex-lists.iso")     # with the sanctions lists
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # disk image (or NBD socket) -> the admin API key its first boot printed: later boots of the
 # same disk in this test run use it (the kernel prints it only once).

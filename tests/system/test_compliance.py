@@ -13,7 +13,7 @@ import time
 import pytest
 import test_access as access_tests
 
-from qemu_console import Kernel, free_port
+from qemu_console import LISTS_ISO, Kernel, free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WATCHMAN = os.path.join(REPO, "..", "shared", "testdata", "sanctions", "watchman")
@@ -51,7 +51,7 @@ def kernel(tmp_path_factory):
     disk = str(tmp_path_factory.mktemp("compliance") / "disk.img")
     with open(disk, "wb") as f:
         f.truncate(64 << 20)
-    k = Kernel(disk=disk, http_port=free_port())
+    k = Kernel(iso=LISTS_ISO, disk=disk, http_port=free_port())
     k.wait_prompt(timeout=120)
     with k.api(timeout=120) as c:
         k.lists = wait_lists(c)

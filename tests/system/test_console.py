@@ -16,9 +16,10 @@ def test_banner_and_prompt(kernel):
 
 def test_help_lists_every_command(kernel):
     out = kernel.cmd("help")
-    for name in ("help", "status", "uptime", "metrics cpu|memory|transactions|security",
-                 "debug memory", "config show", "python", "reboot", "halt", "selftest",
-                 "tasks", "login", "audit"):
+    for name in ("help", "status", "uptime",
+                 "metrics cpu|memory|transactions|security|compliance", "debug memory",
+                 "config show", "python", "reboot", "halt", "selftest",
+                 "tasks", "login", "audit", "screening", "screen", "cases", "alerts"):
         assert name in out, name
     assert "usage" in kernel.cmd("help metrics").lower()
 
@@ -79,9 +80,9 @@ def test_tasks(kernel):
 
 @pytest.mark.parametrize("line,message", [
     ("bogus", "error: unknown command 'bogus' (try 'help')"),
-    ("metrics", "error: usage: metrics cpu|memory|transactions|security"),
-    ("metrics disk", "error: usage: metrics cpu|memory|transactions|security"),
-    ("metrics cpu extra", "error: usage: metrics cpu|memory|transactions|security"),
+    ("metrics", "error: usage: metrics cpu|memory|transactions|security|compliance"),
+    ("metrics disk", "error: usage: metrics cpu|memory|transactions|security|compliance"),
+    ("metrics cpu extra", "error: usage: metrics cpu|memory|transactions|security|compliance"),
     ("uptime now", "error: usage: uptime"),
     ("config", "error: usage: config show"),
 ])
