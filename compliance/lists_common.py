@@ -34,6 +34,12 @@ for _k in _MONTHS:
         for _v in (_k, _k.upper(), _k[:1].upper() + _k[1:]):
             _MON3[_v] = _MONTHS[_k]
 del _k, _v
+# "MM-DD" of every month and day date() takes: "1966-06-10" is then itself, found with one slice
+_MD = {}
+for _m in range(1, 13):
+    for _d in range(1, 32):
+        _MD["%02d-%02d" % (_m, _d)] = 1
+del _m, _d
 # ASCII whitespace: all that MicroPython's strip() and split() know (CPython's also know the
 # Unicode spaces), so the loaders name it and give the same entries on both runtimes.
 WS = " \t\n\r\x0b\x0c"
@@ -216,6 +222,9 @@ def date(s):
             if dd.isdigit() and y.isdigit():
                 d = _num(dd)
                 return _ymd(y, m, d) if d else ""
+    if n == 10 and s.startswith("-", 4) and s.startswith("-", 7) and \
+            not s.strip("0123456789-") and s[5:] in _MD:
+        return s                              # 1966-06-10 (ASCII digits, a real month and day)
     if not s:
         return ""
     if n > 10 and s.startswith("-", 4) and s[10] in "TZ+- ":
@@ -320,7 +329,14 @@ class Draft:
         if len(self.names) >= MAX_NAMES:
             raise ListError(file or self.file, line or self.line, field,
                             "entry %s has more than %d names" % (self.id, MAX_NAMES))
-        self.names.append(s)
+        if len(self.names) == 4:
+            # a fifth name: a new list instead of growing this one. MicroPython would move
+            # the old list and free its block, and its allocator then searches for room from
+            # that early block on, over everything loaded since (alt.csv adds names to
+            # entries made long before)
+            self.names = self.names + [s]
+        else:
+            self.names.append(s)
 
     def _add(self, lst, v, what, file, line):
         if not v or v in lst:
@@ -362,16 +378,20 @@ def table():
 
 
 def unique_id(seen, base):
-    """`base`, or base-2, base-3, ... if taken; records it in `seen` (a dict)."""
-    if base not in seen:
-        seen[base] = 1
+    """`base`, or base-2, base-3, ... if taken; records it in `seen` (a table())."""
+    part = seen[hash(base) & TABLE_MASK]
+    if base not in part:
+        part[base] = 1
         return base
-    k = seen[base] + 1
-    while "%s-%d" % (base, k) in seen:
+    k = part[base] + 1
+    while True:
+        out = "%s-%d" % (base, k)
+        other = seen[hash(out) & TABLE_MASK]
+        if out not in other:
+            break
         k += 1
-    seen[base] = k
-    out = "%s-%d" % (base, k)
-    seen[out] = 1
+    part[base] = k
+    other[out] = 1
     return out
 
 

@@ -145,7 +145,8 @@ def pep(files):
     found = C.pick_all(files, "*.json") + C.pick_all(files, "*.jsonl")
     if not found:
         raise ListError("*.json", 0, "file", "missing (a Senzing or FtM JSON file)")
-    drafts = {}
+    drafts = C.table()        # id -> Draft
+    mask = C.TABLE_MASK
     order = []
     untyped = {}              # ids of Senzing records without RECORD_TYPE
     pointed = {}              # ids that RELATIONSHIPS point at
@@ -177,14 +178,14 @@ def pep(files):
                 t = _SZ_TYPES.get(st, UNKNOWN)
                 if st is None:
                     untyped[rid] = 1
-            d = drafts.get(rid)
+            d = drafts[hash(rid) & mask].get(rid)
             if d is None:
                 first = _str(rec.get("first_seen"))[:10] if ftm else ""
                 d = C.Draft(rid, t, name, _where(line), C.date(first))
                 if len(order) >= C.MAX_ENTRIES:
                     raise ListError(name, _where(line), "record",
                                     "more than %d entries" % C.MAX_ENTRIES)
-                drafts[rid] = d
+                drafts[hash(rid) & mask][rid] = d
                 order.append(d)
             if ftm:
                 _ftm(d, rec, name, line)
@@ -209,7 +210,7 @@ def pep(files):
     positions = {}
     for rid in untyped:
         if rid in pointed:
-            positions[rid] = drafts[rid].names[0]
+            positions[rid] = drafts[hash(rid) & mask][rid].names[0]
     for d, keys in pointers:
         for k in keys:
             if k in positions:

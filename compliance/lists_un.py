@@ -19,6 +19,10 @@ WEAK_ALIASES = False
 
 _TYPES = {"INDIVIDUAL": INDIVIDUAL, "ENTITY": ENTITY}
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+# elements whose few distinct texts xmlread decodes once (codes, countries, types, years)
+_REPEATS = set(("VALUE", "QUALITY", "COUNTRY", "VERSIONNUM", "UN_LIST_TYPE", "TYPE_OF_DATE",
+                "LISTED_ON", "YEAR", "TYPE_OF_DOCUMENT", "ISSUING_COUNTRY", "COUNTRY_OF_ISSUE",
+                "GENDER", "COUNTRY_OF_BIRTH"))
 
 
 def _entry(el, name):
@@ -29,8 +33,14 @@ def _entry(el, name):
         raise ListError(name, el.line, "REFERENCE_NUMBER", "an %s without a reference number "
                         "or DATAID" % el.tag)
     d = C.Draft(ref, _TYPES[el.tag], name, el.line, C.date(el.findtext("LISTED_ON")))
-    primary = " ".join([el.findtext(t).strip(WS) for t in _NAME_PARTS])
-    if not primary.strip(WS):
+    parts = []
+    for t in _NAME_PARTS:
+        p = el.findtext(t).strip(WS)
+        if p:
+            parts.append(p)
+    # the empty parts left out: Draft.name() would make their spaces one anyway
+    primary = parts[0] if len(parts) == 1 else " ".join(parts)
+    if not primary:
         raise ListError(name, el.line, "FIRST_NAME", "%s %s has no name" % (el.tag, ref))
     d.name(primary, name, el.line, "FIRST_NAME")
     prog = el.findtext("UN_LIST_TYPE")
@@ -75,7 +85,7 @@ def un(files):
     root = {}
     entries = []
     for el in xmlread.elements(data, _TYPES, fname, root=root, max_size=C.MAX_FILE,
-                               ticks=C.STEP):
+                               ticks=C.STEP, repeats=_REPEATS):
         if el is None:
             yield
         else:

@@ -28,18 +28,35 @@ BUSINESS_COLUMNS = ("tracking_number", "business_name", "dba_name", "incorporate
 
 _CSL_TYPES = {"": UNKNOWN, "individual": INDIVIDUAL, "entity": ENTITY, "vessel": VESSEL,
               "aircraft": AIRCRAFT}
+# the columns read (csvread.read's keep; the others are skipped): those with few distinct
+# values are decoded once
+_CSL_KEEP = {"source": csvread.REPEATS, "name": csvread.TEXT, "type": csvread.REPEATS,
+             "programs": csvread.REPEATS, "addresses": csvread.TEXT,
+             "alt_names": csvread.TEXT, "citizenships": csvread.REPEATS,
+             "dates_of_birth": csvread.TEXT, "nationalities": csvread.REPEATS,
+             "_id": csvread.TEXT, "entity_number": csvread.TEXT,
+             "start_date": csvread.REPEATS}
+_DPL_KEEP = {"Name": csvread.TEXT, "Street_Address": csvread.TEXT, "City": csvread.TEXT,
+             "Country": csvread.REPEATS, "Effective_Date": csvread.REPEATS,
+             "Expiration_Date": csvread.REPEATS}
 
 
-def _records(name, data, wanted, optional=(), delimiter=","):
+def _records(name, data, wanted, optional=(), delimiter=",", keep=None):
     """(columns, generator of (line, fields)) of a CSV with a header row; every record must
-    have as many fields as the header."""
-    it = csvread.read(data, name, delimiter)
+    have as many fields as the header. With `keep` ({column name: csvread mode}) only those
+    columns of the records are read (the others are "")."""
+    read = {}                                 # csvread's keep, filled after the header
+    it = csvread.read(data, name, delimiter, keep=read)
     for line, header in it:
         cols = C.columns(name, line, header, wanted, optional)
         width = len(header)
         break
     else:
         raise ListError(name, 1, "header", "empty file (no header row)")
+    if keep:
+        for k in keep:
+            if cols.get(k, -1) >= 0:
+                read[cols[k]] = keep[k]
 
     def gen():
         for line, f in C.named(it, [h.strip(WS) for h in header]):
@@ -50,8 +67,21 @@ def _records(name, data, wanted, optional=(), delimiter=","):
     return cols, gen()
 
 
+_CODES = {}
+
+
 def _source_code(source):
-    """"Entity List (EL) - Bureau of Industry and Security" -> "EL"."""
+    """"Entity List (EL) - Bureau of Industry and Security" -> "EL" (a list has a dozen
+    sources: each is cut once)."""
+    code = _CODES.get(source)
+    if code is None:
+        code = _cut_code(source)
+        if len(_CODES) < 64:
+            _CODES[source] = code
+    return code
+
+
+def _cut_code(source):
     a = source.find("(")
     b = source.find(")", a + 1)
     if a >= 0 and b > a + 1:
@@ -62,16 +92,16 @@ def _source_code(source):
 def us_csl(files):
     """Steps (lists_common) of trade.gov's Consolidated Screening List: one CSV (*.csv)."""
     name, data = C.pick(files, "*.csv", required=True)
-    cols, recs = _records(name, data, CSL_COLUMNS, CSL_OPTIONAL)
+    cols, recs = _records(name, data, CSL_COLUMNS, CSL_OPTIONAL, keep=_CSL_KEEP)
     i_id, i_num, i_start = cols["_id"], cols["entity_number"], cols["start_date"]
     entries = []
-    seen = {}
+    seen = C.table()
     step = C.STEP
-    k = 0
+    tick = 0
     for line, f in recs:
-        k += 1
-        if k >= step:
-            k = 0
+        tick += 1
+        if tick >= step:
+            tick = 0
             yield
         source = f[cols["source"]].strip(WS)
         primary = f[cols["name"]].strip(WS)
@@ -79,7 +109,10 @@ def us_csl(files):
             raise ListError(name, line, "source", "empty")
         if not primary:
             raise ListError(name, line, "name", "empty")
-        t = _CSL_TYPES.get(f[cols["type"]].strip(WS).lower())
+        v = f[cols["type"]].strip(WS)
+        t = _CSL_TYPES.get(v)
+        if t is None:
+            t = _CSL_TYPES.get(v.lower())
         if t is None:
             raise ListError(name, line, "type", "unknown type %r" % f[cols["type"]][:40])
         code = _source_code(source)
@@ -112,15 +145,15 @@ def us_csl(files):
 def bis_dpl(files):
     """Steps (lists_common) of BIS's Denied Persons List: dpl.txt (tab separated, *.txt)."""
     name, data = C.pick(files, "*.txt", required=True)
-    cols, recs = _records(name, data, DPL_COLUMNS, (), "\t")
+    cols, recs = _records(name, data, DPL_COLUMNS, (), "\t", keep=_DPL_KEEP)
     entries = []
-    seen = {}
+    seen = C.table()
     step = C.STEP
-    k = 0
+    tick = 0
     for line, f in recs:
-        k += 1
-        if k >= step:
-            k = 0
+        tick += 1
+        if tick >= step:
+            tick = 0
             yield
         v = [f[cols[k]].strip(WS) for k in DPL_COLUMNS]
         if not v[0]:
@@ -154,11 +187,11 @@ def _fincen_rows(name, data, entries, seen):
     cols = C.columns(name, line, header, PERSON_COLUMNS if person else BUSINESS_COLUMNS)
     width = len(header)
     step = C.STEP
-    k = 0
+    tick = 0
     for line, f in C.named(it, heads):
-        k += 1
-        if k >= step:
-            k = 0
+        tick += 1
+        if tick >= step:
+            tick = 0
             yield
         if len(f) != width:
             raise ListError(name, line, "record", "expected %d fields as the header has, got %d"
@@ -195,7 +228,7 @@ def fincen_314a(files):
     if not found:
         raise ListError("*.csv", 0, "file", "missing (a person or business CSV)")
     entries = []
-    seen = {}
+    seen = C.table()
     used = {}
     for name, data in found:
         C.check_size(name, data)

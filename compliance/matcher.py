@@ -12,7 +12,8 @@ words only their own token, which a query reads only while its list is short (GE
 "trading" or "al" does not bring in thousands of candidates. A name with nothing but such
 tokens posts them all. A query gathers the postings of its keys, rarest first, each name
 gaining weight (exact token 4, phonetic 2, prefix/suffix 1, divided by the posting's length),
-and keeps the max_candidates heaviest: a few hundred names are scored, not the list.
+and keeps the max_candidates heaviest (DEFAULT_CANDIDATES, 300): a few hundred names are
+scored, not the list.
 
 Score of a query name Q against a list name N (token lists), symmetric and independent of
 the order of the words:
@@ -45,6 +46,17 @@ differences -300. Then clamp to 0..10000.
 Calibration (tools/screen_eval.py on OFAC SDN, 2000 queries): at 0.95 light variants (one
 typo, transposition, transliteration, Cyrillic script, accents, reordering, a dropped middle
 name, aliases) are found 92-100%, two typos 67%; 2 of 1000 composed negatives alert.
+
+Speed (in the kernel the interpreter runs every bytecode, so the work is counted in them):
+- build: each distinct token is worked out once (kind, phonetic key, spelling, letter mask;
+  its words' spellings memoised while tokenising), names are recorded as token "units" in
+  one flat list and finish() lays out the postings at their final sizes; the build's dicts
+  are presized (_roomy): MicroPython's dict grows only when full, and a miss in a nearly
+  full one walks a long run of slots.
+- search: a candidate's token rows (_bound) meet a letter bound first (_thr: most pairs are
+  unrelated words and end there), and an upper bound of the name score from the rows'
+  summaries drops most candidates before the alignment (_score) is worked out. Every
+  shortcut gives the same scores as the definitions above (tests compare them).
 """
 from compliance import entry as entry_mod
 from compliance import normalize, similarity
@@ -71,6 +83,10 @@ MAX_DISTINCT_TOKENS = 400000
 MAX_QUERY_NAMES = 17                # the name and 16 aliases
 MAX_QUERY_TEXT = 1024
 MAX_CANDIDATES = 5000               # the most search() accepts as max_candidates
+# search()'s default: the names scored for one query name. tools/screen_eval.py's recall
+# is the same at 250, 300 and 500 on four sets (the last variants found rank ~215); 200
+# loses one in a thousand.
+DEFAULT_CANDIDATES = 300
 MAX_LIMIT = 1000
 
 KEY_EXACT, KEY_PHONETIC, KEY_AFFIX = 4, 2, 1
@@ -125,19 +141,39 @@ def _roomy(n):
 def _regrow(d, n):
     """d's items in a dict made by _roomy(n)."""
     out = _roomy(n)
-    for k in d:
-        out[k] = d[k]
+    out.update(d)
     return out
 
 
-# _rows' letter bound, from Jaro-Winkler <= (m/la + m/lb + 1) / 3 (+ 4 x 0.1 of the rest
-# with a common first letter): with ms = m (la + lb) and pr = la lb, a pair can reach
-# ``need`` only if 6000 ms >= (3 need - 18000) pr (same first letter), else
-# 10000 ms >= (3 need - 10000) pr.
-_SAME_FLOOR = 3 * FLOOR - 18000
-_SAME_LIFT = 3 * PHONETIC_LIFT_FROM - 18000
-_DIFF_FLOOR = 3 * FLOOR - 10000
-_DIFF_LIFT = 3 * PHONETIC_LIFT_FROM - 10000
+# _rows' letter bound. jaro_winkler is the Jaro similarity itself below 0.7 (Winkler's bonus
+# starts there), so a pair reaches PHONETIC_LIFT_FROM (7000 bp, rounded: Jaro >= 0.69995)
+# or FLOOR only if Jaro <= (m/la + m/lb + 1) / 3 reaches that; with different first letters
+# and no lift it is Jaro itself that must reach FLOOR. With m the letters the two can have in
+# common (letter masks), la, lb their lengths, that is m >= _thr(la)[0][lb], and
+# m >= _thr(la)[1][lb] for FLOOR (a table per length, made on first use; 99: never).
+_THR = {}
+
+
+def _thr(la):
+    t = _THR.get(la)
+    if t is None:
+        lo = (2 * PHONETIC_LIFT_FROM - 1) * 3 - 20000      # Jaro >= (2 need - 1) / 20000
+        hi = (2 * FLOOR - 1) * 3 - 20000
+        ta = []
+        tb = []
+        for lb in range(_LMAX + 1):
+            pr = la * lb
+            sm = la + lb
+            for lim, out in ((lo, ta), (hi, tb)):
+                m = 0           # least m with 20000 m (la + lb) >= lim la lb
+                while m <= la and m <= lb and 20000 * m * sm < lim * pr:
+                    m += 1
+                out.append(m if m <= la and m <= lb else 99)
+        t = _THR[la] = (ta, tb)
+    return t
+
+
+_LMAX = 2 * normalize.MAX_TOKEN + 1       # a spelling is at most twice its token (x: ks)
 
 _TWO_ZEROS = (0, 0)
 _TWO_NONES = (-1, -1)
@@ -175,11 +211,12 @@ class _Prepared:
         self.joined = " ".join(toks)
         self.rank = [index.rank(t) for t in toks]
         self.masks = [similarity.letter_mask(r) for r in raw]
-        # per token, what the letter bound of _rows reads: (mask, repeats, length, first
-        # byte, phonetic key when it may lift (2+ letters) else "", text length)
-        self.bound = [(self.masks[i][0], self.masks[i][1], len(raw[i]), raw[i][0],
-                       self.keys[i] if len(self.keys[i]) >= 2 else "", len(toks[i]))
-                      for i in range(n)]
+        # per token, what the letter bound of Index._rows reads: mask, repeats, the least
+        # common letters for its length (_thr), its place
+        self.bound = []
+        for i in range(n):
+            ta, tb = _thr(len(raw[i]))
+            self.bound.append((self.masks[i][0], self.masks[i][1], ta, tb, i))
         self.zero = [0] * (n + 2)          # the row of an index token like none of them
         self.wsum = sum(self.w)
         wm = None
@@ -192,11 +229,12 @@ class _Prepared:
         self.wmask = wm
 
 
-def _sim(ra, rb, lift):
-    """_pair_sim once the letter bound has let the pair through (ra != rb)."""
+def _sim(ra, rb, lift, least):
+    """_pair_sim once the letter bound has let the pair through (ra != rb); least: the
+    matching letters without which it is 0 (see _thr)."""
     if rb < ra:
         ra, rb = rb, ra
-    s = similarity.jaro_winkler(ra, rb)
+    s = similarity.jaro_winkler(ra, rb, least)
     if lift and s >= PHONETIC_LIFT_FROM:
         s = s + (10000 - s) * 2 // 3
     return s if s >= FLOOR else 0
@@ -274,50 +312,6 @@ def _score(q, tids, rows, ix, need, detail):
     nq = q.n
     n = len(tids)
     tok_w = ix.tok_w
-    if not detail:
-        # An upper bound first, from the rows' summaries (most candidates end here).
-        # A = sum(pair weight x s) / (pair weights + leftovers, each at least
-        # SURPLUS_PCT% of its weight): a pair weighs at most its two tokens, so with W the
-        # weight of the tokens in pairs (or merged into one: at most one token a pair,
-        # and only when some similar pair differs in length by 2+), all s = 1 and the rest
-        # at SURPLUS_PCT%, A <= W / (W + SURPLUS_PCT% (total - W)).
-        zero = q.zero
-        qm = 0
-        wn = 0
-        kn = 0
-        mg = 0
-        wt = q.wsum
-        for tid in tids:
-            w = tok_w[tid]
-            wt += w
-            row = rows[tid]
-            if row is not zero:
-                qm |= row[nq]
-                mg |= row[nq + 1]
-                wn += w
-                kn += 1
-        if qm == 0:
-            w = 0
-        else:
-            wm = q.wmask
-            if wm is not None:
-                w = wm[qm] + wn
-            else:
-                w = wn
-                for i in range(nq):
-                    if qm >> i & 1:
-                        w += q.w[i]
-            if mg:
-                k = similarity.popcount(qm)
-                if kn < k:
-                    k = kn
-                w += 100 * k
-                if w > wt:
-                    w = wt
-        d = 100 * w + SURPLUS_PCT * (wt - w)
-        ub = (A_PCT * ((w * 2000000 + d) // (2 * d)) + T_PCT * 10000) // 100
-        if ub < need:
-            return ub, None
     tok = ix.tok
     tok_rank = ix.tok_rank
     # similar pairs, best first; ties by weight, then by the tokens' text (their ranks)
@@ -548,6 +542,7 @@ class Index:
         self.tok_kind = []       # token id -> normalize kind
         self.tok_key = []        # token id -> phonetic key
         self.tok_mask = []       # token id -> similarity.letter_mask of its spelling
+        self.tok_b = []          # token id -> (mask, repeats, length) of its spelling
         self.tok_rank = []       # token id -> 2 * its place in sorted order (finish)
         self._sorted = []        # the tokens, sorted (finish)
         # Postings: a name is recorded as its tokens' "units" (token id * 2, + 1 when the
@@ -563,15 +558,16 @@ class Index:
         self._count = []         # unit -> its number of names
         self._last = []          # unit -> the last name id it got
         self._merged = []        # keys of several units
-        # tok_id, postings and the memo grow by _regrow (see _roomy), checked per entry.
+        # tok_id, postings and the memo: made by _roomy for room[i] keys, they grow by
+        # _regrow when they hold 1.5 times that (checked once per entry).
         if entries is not None and type(entries) in (list, tuple):
             expect = len(entries)
-        n = 4 * expect if expect > 64 else 256      # SDN: 3.5 keys, 2 tokens an entry
-        if n > 4 * MAX_DISTINCT_TOKENS:
-            n = 4 * MAX_DISTINCT_TOKENS
-        self._room = n
+        n = 2 * expect if expect > 128 else 256     # SDN: 2 tokens, 3.5 keys an entry
+        if n > MAX_DISTINCT_TOKENS:
+            n = MAX_DISTINCT_TOKENS
+        self._room = [n, 2 * n, n]
         self.tok_id = _roomy(n)  # token -> token id
-        self.postings = _roomy(n)
+        self.postings = _roomy(2 * n)
         self._memo = _roomy(n)   # word -> spelling or None (normalize.tokens' memo)
         self.finished = False
         self.last_candidates = 0
@@ -598,7 +594,9 @@ class Index:
             r = similarity.spelling(t)
         r = r.encode()
         self.tok_raw.append(r)
-        self.tok_mask.append(similarity.letter_mask(r))
+        mk = similarity.letter_mask(r)
+        self.tok_mask.append(mk)
+        self.tok_b.append((mk[0], mk[1], len(r)))
         self._count.extend(_TWO_ZEROS)
         self._last.extend(_TWO_NONES)
         self.tok_id[t] = tid
@@ -647,12 +645,19 @@ class Index:
             raise ValueError("the index is finished; build a new one")
         ei = len(self.entries)
         self.entries.append(e)
-        n = self._room
-        if len(self.postings) > n or len(self.tok_id) > n or len(self._memo) > n:
-            n = self._room = 2 * n
-            self.postings = _regrow(self.postings, n)
-            self.tok_id = _regrow(self.tok_id, n)
-            self._memo = _regrow(self._memo, n)
+        room = self._room
+        n = room[0]
+        if len(self.tok_id) > n + n // 2:
+            room[0] = 2 * n
+            self.tok_id = _regrow(self.tok_id, 2 * n)
+        n = room[1]
+        if len(self.postings) > n + n // 2:
+            room[1] = 2 * n
+            self.postings = _regrow(self.postings, 2 * n)
+        n = room[2]
+        if len(self._memo) > n + n // 2:
+            room[2] = 2 * n
+            self._memo = _regrow(self._memo, 2 * n)
         seen = None
         multi = len(e.names) > 1
         tok_id = self.tok_id
@@ -822,81 +827,116 @@ class Index:
         order.sort()
         return [x[1] for x in order[:max_candidates]]
 
-    def _rows(self, q, tids, cache):
-        """Make sure cache[tid] holds the pair similarities (_pair_sim) of index token tid
-        with every token of query name q: a list of them, then the bit mask of the query
-        tokens it is similar to, then 1 when a similar pair (not equal) differs in length
-        by 2 or more (a merge may follow, see _merge); q.zero when it is like none.
-        _pair_sim's letter bound is inlined: most pairs of a candidate are unrelated words
-        and end there."""
+    def _rows(self, q, tids, rows):
+        """Make sure rows[tid] (a list by token id, None: not yet) holds the pair
+        similarities (_pair_sim) of index token tid with every token of query name q: a
+        list of them, then the bit mask of the query tokens it is similar to, then 1 when a
+        similar pair (not equal) differs in length by 2 or more (a merge may follow, see
+        _merge); q.zero when it is like none. See _bound, which makes them."""
+        self._bound(q, tids, rows)
+
+    def _bound(self, q, tids, rows):
+        """An upper bound (bp) of the name score of prepared query name q against the index
+        name of token ids tids, from the rows' summaries, making the rows it reads (see
+        _rows) on the way: most candidates end here, below the score a search needs.
+
+        A = sum(pair weight x s) / (pair weights + leftovers, each at least SURPLUS_PCT% of
+        its weight) (_score): a pair weighs at most its two tokens, so with W the weight of
+        the tokens in pairs (or merged into one: at most one token a pair, and only when
+        some similar pair differs in length by 2+), all s = 1 and the rest at SURPLUS_PCT%,
+        A <= W / (W + SURPLUS_PCT% (total - W)).
+
+        A row's pairs first meet the letter bound (_thr): most pairs of a candidate are
+        unrelated words and end there."""
         nq = q.n
-        bound = q.bound
-        toks = q.toks
-        raws = q.raw
+        zero = q.zero
+        tok_w = self.tok_w
+        tok_b = self.tok_b
         pop = similarity.POP
-        tok = self.tok
-        tok_raw = self.tok_raw
-        tok_mask = self.tok_mask
+        qm = 0
+        wn = 0
+        kn = 0
+        mg = 0
+        wt = q.wsum
         for tid in tids:
-            if tid in cache:
-                continue
-            rb = tok_raw[tid]
-            mb, pb = tok_mask[tid]
-            lb = len(rb)
-            fb = rb[0]
-            row = None
-            i = 0
-            for ma, pa, la, fa, ka, lt in bound:
-                x = ma & mb
-                m = pop[x & 8191] + pop[(x >> 13) & 8191] + pop[x >> 26] + (pa if pa < pb else pb)
-                if m > la:
-                    m = la
-                if m > lb:
-                    m = lb
-                # Jaro <= (m/la + m/lb + 1) / 3; with a common first letter Winkler adds at
-                # most 4 x 0.1 of the rest. Needed: FLOOR, or the lift's start when the
-                # phonetic keys agree (equal tokens always get through).
-                ms = m * (la + lb)
-                pr = la * lb
-                if fa == fb:
-                    if 6000 * ms < _SAME_FLOOR * pr and (
-                            6000 * ms < _SAME_LIFT * pr or not ka or ka != self.tok_key[tid]):
-                        i += 1
-                        continue
-                elif 10000 * ms < _DIFF_FLOOR * pr and (
-                        10000 * ms < _DIFF_LIFT * pr or not ka or ka != self.tok_key[tid]):
-                    i += 1
-                    continue
-                tb = tok[tid]
-                if toks[i] == tb:
-                    sv = 10000
-                else:
-                    ra = raws[i]
-                    if ra == rb:
-                        sv = SPELLING_SAME
-                    else:
-                        sv = _sim(ra, rb, ka and ka == self.tok_key[tid])
-                if sv:
-                    if row is None:
-                        row = [0] * (nq + 2)
-                    row[i] = sv
-                    row[nq] |= 1 << i
-                    if sv < 10000:
-                        d = lt - len(tb)
-                        if d >= 2 or d <= -2:
-                            row[nq + 1] = 1
-                i += 1
-            cache[tid] = q.zero if row is None else row
+            row = rows[tid]
+            if row is None:
+                mb, pb, lb = tok_b[tid]
+                for ma, pa, tla, tlb, i in q.bound:
+                    x = ma & mb
+                    m = pop[x & 8191] + pop[x >> 13] + (pa if pa < pb else pb)
+                    ta = tla[lb]
+                    if m >= ta:
+                        # _pair_sim past the letter bound: ta letters in common make Jaro
+                        # 0.69995 possible, tlb[lb] 0.74995 (FLOOR without Winkler's
+                        # bonus, which needs a common first letter)
+                        tb = self.tok[tid]
+                        if q.toks[i] == tb:
+                            sv = 10000
+                        else:
+                            ra = q.raw[i]
+                            rb = self.tok_raw[tid]
+                            if ra == rb:
+                                sv = SPELLING_SAME
+                            else:
+                                ka = q.keys[i]
+                                lift = len(ka) >= 2 and ka == self.tok_key[tid]
+                                if lift or ra[0] == rb[0]:
+                                    sv = _sim(ra, rb, lift, ta)
+                                elif m < tlb[lb]:
+                                    sv = 0
+                                else:
+                                    sv = _sim(ra, rb, False, tlb[lb])
+                        if sv:
+                            if row is None:
+                                row = [0] * (nq + 2)
+                            row[i] = sv
+                            row[nq] |= 1 << i
+                            if sv < 10000:
+                                d = len(q.toks[i]) - len(tb)
+                                if d >= 2 or d <= -2:
+                                    row[nq + 1] = 1
+                if row is None:
+                    row = zero
+                rows[tid] = row
+            w = tok_w[tid]
+            wt += w
+            if row is not zero:
+                qm |= row[nq]
+                mg |= row[nq + 1]
+                wn += w
+                kn += 1
+        if qm == 0:
+            w = 0
+        else:
+            wm = q.wmask
+            if wm is not None:
+                w = wm[qm] + wn
+            else:
+                w = wn
+                for i in range(nq):
+                    if qm >> i & 1:
+                        w += q.w[i]
+            if mg:
+                k = similarity.popcount(qm)
+                if kn < k:
+                    k = kn
+                w += 100 * k
+                if w > wt:
+                    w = wt
+        d = 100 * w + SURPLUS_PCT * (wt - w)
+        return (A_PCT * ((w * 2000000 + d) // (2 * d)) + T_PCT * 10000) // 100
 
     def score_name(self, q, nid, need=0, detail=False, cache=None):
         """(name score, why) of prepared query name q against name nid (tools, tests)."""
         if cache is None:
-            cache = {}
+            cache = [None] * len(self.tok)
         tids = self.names[nid][2]
         self._rows(q, tids, cache)
         return _score(q, tids, cache, self, need, detail)
 
-    def search(self, query, threshold, limit=10, max_candidates=500, stats=None):
+    def search(self, query, threshold, limit=10, max_candidates=DEFAULT_CANDIDATES,
+               stats=None):
         """Entries whose best name scores at least ``threshold`` (bp, or a fraction: see
         threshold_bp) for ``query`` ({"name", "type", "country", "dob", "aliases"}), best
         first, at most ``limit``. ``stats`` (a dict), when given, gets the candidate and
@@ -924,7 +964,7 @@ class Index:
         bonus = (Q_DOB_FULL if qdob else 0) + (Q_COUNTRY if qcountry else 0)
         need = thr - bonus              # the least name score that can still reach thr
         best = {}                       # entry index -> (score, nid, prep index)
-        caches = [{} for _ in preps]    # per query name: token id -> pair similarities
+        caches = [[None] * len(self.tok) for _ in preps]   # per query name: _rows'
         scored = 0
         names_ = self.names
         for nid in cands:
@@ -932,8 +972,9 @@ class Index:
             for pi in range(len(preps)):
                 q = preps[pi]
                 cache = caches[pi]
-                self._rows(q, tids, cache)
                 scored += 1
+                if self._bound(q, tids, cache) < need:
+                    continue
                 sc, _ = _score(q, tids, cache, self, need, False)
                 if sc < need:
                     continue

@@ -43,6 +43,9 @@ Choices (tests/portable/test_normalize.py checks each):
   nor lets it create or hide a match (it weighs little).
 - GENERIC: words of company names that say little ("trading", "bank", "international",
   ...): kept in the token list; the matcher weights them down and does not index them.
+Speed: fold() takes most list names (ASCII letters, spaces and the common punctuation) at C
+speed with str.lower and str.replace, the same result as the character loop (fold_chars);
+tokens() can memoise the spelling check per word (the matcher's index keeps one memo).
 """
 
 from compliance import similarity

@@ -76,6 +76,10 @@ def parse_query(obj, where="entity"):
                              % (where, k, ", ".join(known)))
     if "name" not in obj:
         raise QueryError(where + ".name", "%s.name is missing" % where)
+    for k in obj:
+        if obj[k] is None:
+            raise QueryError("%s.%s" % (where, k), "%s.%s is null: leave it out instead"
+                             % (where, k))
     q = {"name": _text(obj["name"], where + ".name", MAX_NAME), "type": entry.UNKNOWN,
          "country": "", "dob": "", "aliases": []}
     t = obj.get("type")

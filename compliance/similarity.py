@@ -2,7 +2,11 @@
 
 Pure integer arithmetic (basis points, 0..10000): in the kernel a float is a heap object, and
 the matcher runs these in its inner loop. Strings may be str or bytes; the matcher passes
-bytes (indexing a MicroPython str walks its UTF-8 from the start, indexing bytes does not).
+bytes (indexing a MicroPython str walks its UTF-8 from the start, indexing bytes does not;
+and on bytes Jaro finds each character's match with bytearray.find, at C speed).
+spelling() and phonetic() apply their rule tables with str.replace, skipping the groups of
+rules whose letter is absent; spelling_by_table() and phonetic_by_table() are the plain
+definitions, which the tests compare them with.
 
 - jaro_winkler(a, b): Winkler's definition as in jellyfish.jaro_winkler_similarity (search
   window max(len)//2 - 1, half the out-of-order matches as transpositions, rounded down;
@@ -30,8 +34,56 @@ bytes (indexing a MicroPython str walks its UTF-8 from the start, indexing bytes
 """
 
 
-def _jaro_nd(a, b, la, lb):
-    """Jaro of a and b as the fraction n / d (d == 0 when nothing matches)."""
+# bytes of one byte, by value: what bytes.find looks for
+_ONE = [bytes((_c,)) for _c in range(256)]
+
+
+def _jaro_nd(a, b, la, lb, least=0):
+    """Jaro of a and b as the fraction n / d (d == 0 when nothing matches, or when fewer
+    than ``least`` characters can match: the caller needs no value then).
+
+    For bytes (what the matcher passes), each character's match is found by bytearray.find
+    in its window at C speed, a matched byte of b being overwritten with 0 so that it is not
+    matched twice (a must hold no 0 byte; else, and for str, the loop of _jaro_nd_loop,
+    which gives the same result)."""
+    if type(a) is not bytes or type(b) is not bytes or 0 in a:
+        return _jaro_nd_loop(a, b, la, lb)
+    rng = (la if la > lb else lb) // 2 - 1
+    if rng < 0:
+        rng = 0
+    bb = bytearray(b)
+    one = _ONE
+    am = []                  # a's matched characters, in order
+    js = []                  # where they matched in b
+    lo = -rng
+    miss = la - least        # characters of a that may still find no match
+    for c in a:
+        j = bb.find(one[c], lo if lo > 0 else 0, lo + rng + rng + 1)
+        if j >= 0:
+            bb[j] = 0
+            am.append(c)
+            js.append(j)
+        else:
+            miss -= 1
+            if miss < 0:
+                return 0, 0
+        lo += 1
+    m = len(js)
+    if m == 0:
+        return 0, 0
+    js.sort()
+    t = 0
+    k = 0
+    for j in js:             # b's matched characters in order, against a's
+        if b[j] != am[k]:
+            t += 1
+        k += 1
+    t //= 2
+    return m * m * (la + lb) + (m - t) * la * lb, 3 * la * lb * m
+
+
+def _jaro_nd_loop(a, b, la, lb):
+    """_jaro_nd one character pair at a time (str, and the definition the tests compare)."""
     rng = (la if la > lb else lb) // 2 - 1
     if rng < 0:
         rng = 0
@@ -82,15 +134,17 @@ def jaro(a, b):
     return (20000 * n + d) // (2 * d)
 
 
-def jaro_winkler(a, b):
-    """Jaro-Winkler similarity of a and b in basis points (0..10000)."""
+def jaro_winkler(a, b, least=0):
+    """Jaro-Winkler similarity of a and b in basis points (0..10000). least (bytes only): a
+    number of matching characters the caller needs (else any value will do): 0 comes back
+    as soon as fewer can match."""
     la = len(a)
     lb = len(b)
     if la == 0 or lb == 0:
         return 0
     if a == b:
         return 10000
-    n, d = _jaro_nd(a, b, la, lb)
+    n, d = _jaro_nd(a, b, la, lb, least)
     if d == 0:
         return 0
     if 10 * n < 7 * d:       # Winkler's bonus for Jaro above 0.7; at exactly 0.7 too, as
@@ -116,22 +170,21 @@ for _i in range(1, 8192):
 def _bit(c):
     if 97 <= c <= 122:
         return 1 << (c - 97)
-    if 48 <= c <= 57:
-        return 1 << (c - 22)
-    return 1 << (36 + c % 3)
+    return 1 << (c % 26)
 
 
 _BIT = [_bit(_c) for _c in range(256)]      # byte -> its letter_mask bit
 
 
 def letter_mask(s):
-    """(mask, repeats) of bytes s: bit per distinct byte (a-z bits 0-25, digits 26-35, any
-    other byte one of bits 36-38) and len(s) minus the number of distinct bytes."""
+    """(mask, repeats) of bytes s: a bit per distinct letter a-z (bits 0-25; any other byte
+    shares the bit of letter c % 26: the bound only gets looser) and len(s) minus the number
+    of bits set. The mask stays below 2 ** 26: popcount is two lookups of POP."""
     m = 0
     bits = _BIT
     for c in s:
         m |= bits[c]
-    return m, len(s) - popcount(m)
+    return m, len(s) - POP[m & 8191] - POP[m >> 13]
 
 
 def popcount(x):

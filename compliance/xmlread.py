@@ -16,7 +16,9 @@ Whitespace-only text between tags is dropped (list files are data, not mixed con
 
 The document is scanned as bytes: MicroPython indexes and slices a str by walking it from
 its start, bytes in constant time. Each tag costs a few C-level finds and slices; tag names
-are decoded and checked once and then found in a dictionary.
+are decoded and checked once and then found in a dictionary. A new str is dear in the kernel
+(MicroPython looks each one up in its interned strings, a linear search), so the texts of the
+elements a caller names as `repeats` (codes, countries, types) are decoded once per value.
 """
 from compliance.entry import ListError
 
@@ -30,6 +32,8 @@ MAX_ATTRS = 32
 MAX_TEXT = 1024 * 1024
 MAX_NAME = 256
 _NAMES_CACHED = 1024
+_TEXTS_CACHED = 920      # (MicroPython fills a dict before it grows it: 920 keys use 75% of 1223)
+_TEXT_CACHED = 64        # longest text (bytes) decoded once
 
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _BAD_NAME_BYTES = b"<>&\"'=/!?;,()[]{}`|\\^%$#@*+~\t\n\r "
@@ -201,9 +205,10 @@ def _declaration(r, body, pos):
 
 
 def events(data, file="", max_size=MAX_SIZE, max_depth=MAX_DEPTH, max_attrs=MAX_ATTRS,
-           max_text=MAX_TEXT):
+           max_text=MAX_TEXT, repeats=()):
     """Generator of (START, name, attrs, line), (END, name, None, line) and
-    (TEXT, text, None, line) for the document `data` (bytes or str)."""
+    (TEXT, text, None, line) for the document `data` (bytes or str). The texts of the
+    elements named in `repeats` (a set) are decoded once per distinct value."""
     if isinstance(data, str):
         data = data.encode()
     elif not isinstance(data, (bytes, bytearray)):
@@ -226,6 +231,7 @@ def events(data, file="", max_size=MAX_SIZE, max_depth=MAX_DEPTH, max_attrs=MAX_
     lpos = 0
     stack = []          # (name, line) of the open elements
     done = False        # the root element has ended
+    texts = {}          # raw text -> its value, for the elements of `repeats`
     while pos < n:
         lt = find(b"<", pos)
         if lt < 0:
@@ -240,7 +246,15 @@ def events(data, file="", max_size=MAX_SIZE, max_depth=MAX_DEPTH, max_attrs=MAX_
                     raise r.fail(pos, "text", "text longer than %d bytes" % max_text)
                 line += count(b"\n", lpos, pos)
                 lpos = pos
-                yield TEXT, r.value(raw, line), None, line
+                if repeats and lt - pos <= _TEXT_CACHED and stack[-1][0] in repeats:
+                    v = texts.get(raw)
+                    if v is None:
+                        v = r.value(raw, line)
+                        if len(texts) < _TEXTS_CACHED:
+                            texts[raw] = v
+                    yield TEXT, v, None, line
+                else:
+                    yield TEXT, r.value(raw, line), None, line
             pos = lt
             if pos >= n:
                 break

@@ -399,7 +399,7 @@ def run(list_dir=DEFAULT_DIR, size=600, seed=1, threshold=9500, verbose=True):
             d[ei] = max(d.get(ei, 0), m["score"])
         ours.append(d)
     for q, target, kind in queries:            # the candidate names, for the references
-        cands.append(idx.candidates([idx.prepare(q["name"])], 500))
+        cands.append(idx.candidates([idx.prepare(q["name"])], matcher.DEFAULT_CANDIDATES))
     # our speed at the threshold itself (what a screening costs)
     t0 = time.time()
     for q, target, kind in queries:

@@ -83,6 +83,13 @@ def test_screen_api_hits_misses_and_field_errors():
     assert d["error"]["field"] == "entity.name"
     d = env.call("POST", "/api/v1/compliance/screen", {"entity": {"name": "x"}, "limit": 0}, 400)
     assert d["error"]["field"] == "limit"
+    for k in ("aliases", "type", "country", "dob"):
+        d = env.call("POST", "/api/v1/compliance/screen", {"entity": {"name": "x", k: None}},
+                     400)
+        assert d["error"]["field"] == "entity." + k, d
+    d = env.call("POST", "/api/v1/compliance/screen", {"entity": {"name": "x"},
+                                                       "threshold": None}, 400)
+    assert d["error"]["field"] == "threshold"
 
 
 def test_screening_without_lists_is_503():

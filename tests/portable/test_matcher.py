@@ -2,6 +2,8 @@
 # bounds. The names are invented for these tests.
 from compliance import entry as E
 from compliance import matcher as M
+from compliance import normalize as N
+from compliance import similarity as S
 from tests.portable.support.asserts import raises
 
 T = 9500
@@ -144,7 +146,7 @@ def test_sorted_limited_and_counted():
     r = IX.search(q("Pyotr Ivanov"), 5000, limit=1, stats=st)
     assert len(r) == 1
     assert st["scored"] >= 1 and st["scored"] == IX.last_candidates
-    assert st["candidates"] <= 500
+    assert st["candidates"] <= M.DEFAULT_CANDIDATES
 
 
 def test_candidates_are_bounded():
@@ -218,3 +220,126 @@ def test_arabic_script_query_is_a_documented_limit():
     s, why = M.explain("خالد عبد الله الراشدي", "AL-RASHIDI, Khalid Abdullah")
     assert s < T                  # unvoweled Arabic does not reach the threshold alone
     assert why["phonetic"] > 0    # but its skeleton agrees phonetically with the Latin name
+
+
+# --- the shortcuts against their definitions ------------------------------------------------
+QUERIES = ["Pyotr Sergeyevich Ivanov", "Piotr Ivanov", "Khaled Abdullah Al Rashidi",
+           "Northwind Shiping Limited", "Hans Dieter Mueller", "Abdul Rahman Yusuf Ali",
+           "Global Trading", "Sea Falcon", "Ivan Petrov", "Orion Maritim SA", "al",
+           "Abdulrahman Yusuf", "Mueller Hans", "Marine Northwind Shipping Trading Co",
+           "X 12 Y", "ivanov ivanov"]
+
+
+def naive_postings(ix):
+    """The postings as the blocking rules define them (matcher's docstring), name by name."""
+    out = {}
+
+    def post(k, nid):
+        p = out.setdefault(k, [])
+        if not p or p[-1] != nid:
+            p.append(nid)
+    for nid in range(len(ix.names)):
+        toks = [ix.tok[t] for t in ix.names[nid][2]]
+        kinds = [N.kind(t) for t in toks]
+        no_name = 0 not in kinds
+        for t, kd in zip(toks, kinds):
+            if kd != 0 and not no_name:
+                if kd == 1:
+                    post(t, nid)
+                continue
+            post(t, nid)
+            pk = S.phonetic(t)
+            if pk:
+                post("#" + pk, nid)
+            if kd == 0:
+                for a in M._affixes(t):
+                    post(a, nid)
+    return out
+
+
+def test_postings_are_their_definition():
+    want = naive_postings(IX)
+    assert sorted(IX.postings) == sorted(want)
+    for k in want:
+        assert IX.posting(k) == want[k], k
+    assert IX.posting("#nothing") == []
+    assert IX.stats()["postings"] == sum(len(p) for p in want.values())
+
+
+def test_build_that_grows_equals_one_presized():
+    many = [E.Entry("g", str(i), E.INDIVIDUAL,
+                    ["W%dA V%dB" % (i, i), "W%dA AL-V%dB" % (i, i)]) for i in range(700)]
+    grown = M.Index()                       # its dicts start small and grow (_regrow)
+    for e in many:
+        grown.add(e)
+    grown.finish()
+    sized = M.Index(many)
+    assert grown.names == sized.names and grown.tok == sized.tok
+    assert dict(grown.tok_id) == dict(sized.tok_id)
+    assert sorted(grown.postings) == sorted(sized.postings)
+    for k in sized.postings:
+        assert grown.posting(k) == sized.posting(k)
+    assert grown.posting("w5a") == [10, 11]
+
+
+def test_roomy_dict_is_an_empty_dict():
+    for n in (0, 1, 5, 100, 1000):
+        d = M._roomy(n)
+        assert len(d) == 0 and list(d) == []
+        for i in range(n):
+            d["k%d" % i] = i
+        assert len(d) == n and all(d["k%d" % i] == i for i in range(n))
+        assert d.get("nope") is None
+    d = M._regrow({"a": 1, "b": 2}, 10)
+    assert d == {"a": 1, "b": 2}
+
+
+def test_ranks_follow_the_sorted_tokens():
+    order = sorted(IX.tok)
+    for pos in range(len(order)):
+        assert IX.rank(order[pos]) == 2 * pos
+    assert IX.rank("") == -1
+    assert IX.rank("zzzzzz") == 2 * len(order) - 1
+    r = IX.rank("ivanov") + 1
+    assert IX.rank("ivanovz") == r           # between ivanov and what follows
+
+
+def test_rows_are_the_pair_similarities():
+    for name in QUERIES:
+        qp = IX.prepare(name)
+        rows = [None] * len(IX.tok)
+        for nid in range(len(IX.names)):
+            IX._bound(qp, IX.names[nid][2], rows)
+        for tid in range(len(IX.tok)):
+            row = rows[tid]
+            assert row is not None
+            mask = 0
+            merge = 0
+            for i in range(qp.n):
+                want = M._pair_sim(qp.toks[i], IX.tok[tid], qp.raw[i], IX.tok_raw[tid],
+                                   qp.keys[i], IX.tok_key[tid], qp.masks[i], IX.tok_mask[tid])
+                assert row[i] == want, (name, IX.tok[tid], i)
+                if want:
+                    mask |= 1 << i
+                    d = len(qp.toks[i]) - len(IX.tok[tid])
+                    if want < 10000 and (d >= 2 or d <= -2):
+                        merge = 1
+            assert row[qp.n] == mask and row[qp.n + 1] == merge
+            assert (row is qp.zero) == (mask == 0)
+
+
+def test_bound_and_cutoff_never_hide_a_score():
+    for name in QUERIES:
+        qp = IX.prepare(name)
+        rows = [None] * len(IX.tok)
+        for nid in range(len(IX.names)):
+            tids = IX.names[nid][2]
+            ub = IX._bound(qp, tids, rows)
+            full = M._score(qp, tids, rows, IX, 0, True)[0]
+            assert ub >= full, (name, IX.names[nid][1], ub, full)
+            for need in (0, 5000, 8000, 9500, 10000):
+                got = M._score(qp, tids, rows, IX, need, False)[0]
+                if full >= need:
+                    assert got == full, (name, nid, need)
+                else:
+                    assert got < need, (name, nid, need)

@@ -137,3 +137,45 @@ def test_bounds():
 
 def test_key():
     assert N.key("SMITH,  John") == "smith john"
+
+
+# --- fold's fast path and the tokens memo ---------------------------------------------------
+def _fold_cases():
+    cases = ["AEROCARIBBEAN AIRLINES", "SMITH, John", "O'BRIEN-SMITH (JR.)", "J. P. Morgan & Co.",
+             "U.S.A.", "al-Qa'ida / al-Qaeda", "Flight 93", "TAB\there", "new\nline", "",
+             "   ", "...", "'", "`x`", "a.b.c", "MÜLLER, Hans", "Владимир", "x\x7fy", "ÀB,c",
+             "K\u212a", "ﬁne", "A1,B2-C3", "#tag @home", "[x] {y} <z> ~w", 'say "hi"; ok:no',
+             "under_score", "back\\slash", "a+b=c", "50% off!?", "caret^pipe|"]
+    for o in range(128):
+        cases.append("Ab" + chr(o) + "c.D'e")
+        cases.append(chr(o))
+    return cases
+
+
+def test_fold_fast_path_equals_the_character_loop():
+    for s in _fold_cases():
+        assert N.fold(s) == N.fold_chars(s), repr(s)
+
+
+def test_tokens_memo_changes_nothing():
+    memo = {}
+    names = ["Sheikh Mohammed bin Rashid", "Mr John Smith Jr.", "OOO Gazprom", "Хаджи Ибрагим",
+             "Мелли Банк ПЛК", "LLC", "Mohammed Mohamed", "x" * 100, "Sheikh Mohammed"]
+    for nm in names + names:
+        assert N.tokens(nm, memo) == N.tokens(nm), nm
+    assert memo["sheikh"] is None and memo["llc"] is None      # dropped words
+    assert memo["mohammed"] == similarity.spelling("mohammed")
+    assert N.spelt("khadzhi") is None and N.spelt("plk") is None
+    assert N.spelt("ko") == similarity.spelling("ko")           # two letters: exact forms only
+
+
+def test_tokens_memo_is_bounded():
+    saved = N.MEMO_LIMIT
+    N.MEMO_LIMIT = 3
+    try:
+        memo = {}
+        assert N.tokens("alpha beta gamma delta epsilon", memo) == [
+            "alpha", "beta", "gamma", "delta", "epsilon"]
+        assert len(memo) == 3
+    finally:
+        N.MEMO_LIMIT = saved

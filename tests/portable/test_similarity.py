@@ -103,3 +103,61 @@ def test_letter_bound_is_an_upper_bound():
             assert S.jaro_winkler(a, b) <= ub, (a, b)
     assert S.letter_mask(b"abca") == (0b111, 1)
     assert S.popcount((1 << 38) | 5) == 3
+
+
+# --- the fast forms against their definitions -----------------------------------------------
+WORDS = ["mohammed", "muhammad", "khusam", "husam", "yevgeniy", "evgeni", "qasim", "kasim",
+         "dzhorge", "jorge", "schmidt", "tchaikovsky", "thatcher", "ckx", "cqu", "quick",
+         "zhukov", "dhabi", "ghazi", "philip", "shchukin", "wladimir", "vladimir", "wwhw",
+         "hhh", "h", "w", "a", "aa", "ieva", "ie", "youssef", "yusuf", "mccoy", "czech",
+         "tsetse", "ratzinger", "cyrus", "cecilia", "x", "xx", "abc1", "1234", "", "ABC",
+         "m\u00fcller", "\x01c", "a\x01", "ouwou", "eeoo", "dj", "djdzh", "sch", "tch",
+         "chch", "kh", "ckh", "qq", "whw", "awa", "bwa", "wa", "tw", "ts", "tz"]
+
+
+def test_spelling_and_phonetic_equal_their_tables():
+    for w in WORDS:
+        assert S.spelling(w) == S.spelling_by_table(w), w
+        assert S.phonetic(w) == S.phonetic_by_table(w), w
+    for a in "abcdeghjkoqstuwxyz":
+        for b in "abcdeghjkoqstuwxyz":
+            for w in (a + b, a + b + "h", "h" + a + b, a + "h" + b):
+                assert S.spelling(w) == S.spelling_by_table(w), w
+                assert S.phonetic(w) == S.phonetic_by_table(w), w
+
+
+def _ascii_words():
+    return [w.encode() for w in WORDS
+            if w and "\x01" not in w and max(ord(c) for c in w) < 128]
+
+
+def test_jaro_find_path_equals_the_loop():
+    words = _ascii_words()
+    words += [b"martha", b"marhta", b"dixon", b"dicksonx", b"a\x00b", b"\x00", b"aaaa", b"ab"]
+    for a in words:
+        for b in words:
+            assert S._jaro_nd(a, b, len(a), len(b)) == S._jaro_nd_loop(a, b, len(a), len(b)), (
+                a, b)
+    assert S.jaro_winkler("MARTHA", "MARHTA") == S.jaro_winkler(b"MARTHA", b"MARHTA")
+
+
+def test_jaro_winkler_least_only_drops_values_below_it():
+    words = _ascii_words()
+    for a in words:
+        for b in words:
+            full = S.jaro_winkler(a, b)
+            n, d = S._jaro_nd_loop(a, b, len(a), len(b))
+            m = d // (3 * len(a) * len(b)) if d else 0     # matching characters
+            for least in (1, 3, 5):
+                got = S.jaro_winkler(a, b, least)
+                if a == b or m >= least:
+                    assert got == full, (a, b, least)
+                else:
+                    assert got in (0, full), (a, b, least)
+
+
+def test_letter_mask_stays_below_26_bits():
+    for w in (b"1234567890", b"abcxyz", b"a-b_c", bytes(range(1, 256))):
+        m, r = S.letter_mask(w)
+        assert 0 <= m < 1 << 26 and r == len(w) - S.popcount(m)
+    assert S.letter_mask(b"1") == (1 << (ord("1") % 26), 0)    # shares a letter's bit
