@@ -145,31 +145,43 @@ def _regrow(d, n):
     return out
 
 
-# _rows' letter bound. jaro_winkler is the Jaro similarity itself below 0.7 (Winkler's bonus
-# starts there), so a pair reaches PHONETIC_LIFT_FROM (7000 bp, rounded: Jaro >= 0.69995)
-# or FLOOR only if Jaro <= (m/la + m/lb + 1) / 3 reaches that; with different first letters
-# and no lift it is Jaro itself that must reach FLOOR. With m the letters the two can have in
-# common (letter masks), la, lb their lengths, that is m >= _thr(la)[0][lb], and
-# m >= _thr(la)[1][lb] for FLOOR (a table per length, made on first use; 99: never).
+# The letter bound of Index._bound. jaro_winkler is the Jaro similarity itself below 0.7
+# (Winkler's bonus starts there), so a pair reaches PHONETIC_LIFT_FROM (7000 bp, rounded:
+# Jaro >= 0.69995) or FLOOR only if Jaro <= (m/la + m/lb + 1) / 3 reaches that; with
+# different first letters and no lift it is Jaro itself that must reach FLOOR. With m the
+# letters the two can have in common (letter masks), la, lb their spellings' lengths, that is
+# m >= _thr(la)[0][lb], and m >= _thr(la)[1][lb] for FLOOR (tables by lb up to _LMAX, made on
+# first use and kept: one per length, at most _THR_MAX more; 99: never).
 _THR = {}
+_THR_MAX = 1024         # tables kept for (length, repeats) pairs beyond the 130 lengths
 
 
-def _thr(la):
-    t = _THR.get(la)
+def _thr(la, pa=0):
+    """(least letters for Jaro 0.69995, for 0.74995, the first less pa) by the other
+    token's length, for tokens of length la with pa repeated letters: m counts pa at most,
+    so popcount(common) >= the third is a quicker, looser first test."""
+    t = _THR.get((la, pa))
     if t is None:
-        lo = (2 * PHONETIC_LIFT_FROM - 1) * 3 - 20000      # Jaro >= (2 need - 1) / 20000
-        hi = (2 * FLOOR - 1) * 3 - 20000
-        ta = []
-        tb = []
-        for lb in range(_LMAX + 1):
-            pr = la * lb
-            sm = la + lb
-            for lim, out in ((lo, ta), (hi, tb)):
-                m = 0           # least m with 20000 m (la + lb) >= lim la lb
-                while m <= la and m <= lb and 20000 * m * sm < lim * pr:
-                    m += 1
-                out.append(m if m <= la and m <= lb else 99)
-        t = _THR[la] = (ta, tb)
+        if pa:
+            ta, tb, _ = _thr(la)
+            t = (ta, tb, [x - pa for x in ta])
+            if len(_THR) >= _THR_MAX:
+                return t                # not kept: the cache stays bounded
+        else:
+            lo = (2 * PHONETIC_LIFT_FROM - 1) * 3 - 20000      # Jaro >= (2 need - 1) / 20000
+            hi = (2 * FLOOR - 1) * 3 - 20000
+            ta = []
+            tb = []
+            for lb in range(_LMAX + 1):
+                pr = la * lb
+                sm = la + lb
+                for lim, out in ((lo, ta), (hi, tb)):
+                    m = 0           # least m with 20000 m (la + lb) >= lim la lb
+                    while m <= la and m <= lb and 20000 * m * sm < lim * pr:
+                        m += 1
+                    out.append(m if m <= la and m <= lb else 99)
+            t = (ta, tb, ta)
+        _THR[(la, pa)] = t
     return t
 
 
@@ -191,7 +203,8 @@ class _Prepared:
     spelling bytes, weight, kind, phonetic key and rank (the token's place in the index's
     sorted token order: 2 * token id when the index has it, odd otherwise), so that ties
     between pairs are broken by the tokens' text, never by where they stand; and what
-    Index._rows and _score read for every candidate, worked out once."""
+    Index._bound and _score read for every candidate, worked out once. memo: tokens()'s
+    (the spellings of the words)."""
 
     __slots__ = ("toks", "raw", "w", "kinds", "keys", "has_name", "joined", "rank",
                  "masks", "n", "bound", "zero", "wsum", "wmask")
@@ -211,12 +224,13 @@ class _Prepared:
         self.joined = " ".join(toks)
         self.rank = [index.rank(t) for t in toks]
         self.masks = [similarity.letter_mask(r) for r in raw]
-        # per token, what the letter bound of Index._rows reads: mask, repeats, the least
-        # common letters for its length (_thr), its place
+        # per token, what the letter bound of Index._bound reads: mask, the quick and the
+        # exact least common letters for its length and repeats (_thr), repeats, its place
         self.bound = []
         for i in range(n):
-            ta, tb = _thr(len(raw[i]))
-            self.bound.append((self.masks[i][0], self.masks[i][1], ta, tb, i))
+            ma, pa = self.masks[i]
+            ta, tb, tq = _thr(len(raw[i]), pa)
+            self.bound.append((ma, tq, pa, ta, tb, i))
         self.zero = [0] * (n + 2)          # the row of an index token like none of them
         self.wsum = sum(self.w)
         wm = None
@@ -234,7 +248,7 @@ def _sim(ra, rb, lift, least):
     matching letters without which it is 0 (see _thr)."""
     if rb < ra:
         ra, rb = rb, ra
-    s = similarity.jaro_winkler(ra, rb, least)
+    s = similarity.jw_bytes(ra, rb, least)
     if lift and s >= PHONETIC_LIFT_FROM:
         s = s + (10000 - s) * 2 // 3
     return s if s >= FLOOR else 0
@@ -245,7 +259,8 @@ def _pair_sim(ta, tb, ra, rb, ka, kb, ma, mb):
     their spellings (similarity.spelling, as bytes ra/rb) lifted half-way to 1 by equal
     phonetic keys ka/kb; two spellings of one token (ra == rb) score SPELLING_SAME, below an
     exact match. Below FLOOR it is 0, so a pair whose letters (ma/mb: letter_mask of ra/rb)
-    bound Jaro-Winkler under the floor is not computed at all."""
+    bound Jaro-Winkler under the floor is not computed at all. The definition: Index._bound
+    makes the same values its own quicker way (the tests compare)."""
     if ta == tb:
         return 10000
     if ra == rb:
@@ -552,7 +567,6 @@ class Index:
         # heap full of the holes the others left). postings maps a key to its one unit
         # (an int: units[it] are the names) or, for a key of several units, to its list of
         # names (their lists merged at C speed); posting(key) reads either.
-        self.postings = {}
         self.units = []          # unit -> [name id] (finish)
         self._flat = []          # units, name after name (-1 ends a name)
         self._count = []         # unit -> its number of names
@@ -567,7 +581,7 @@ class Index:
             n = MAX_DISTINCT_TOKENS
         self._room = [n, 2 * n, n]
         self.tok_id = _roomy(n)  # token -> token id
-        self.postings = _roomy(2 * n)
+        self.postings = _roomy(2 * n)   # key -> unit or [name id]
         self._memo = _roomy(n)   # word -> spelling or None (normalize.tokens' memo)
         self.finished = False
         self.last_candidates = 0
@@ -771,8 +785,9 @@ class Index:
 
     def prepare(self, name):
         """A query name as _Prepared, or None when it has no tokens."""
-        toks = normalize.tokens(name)
-        return _Prepared(toks, self) if toks else None
+        memo = {}
+        toks = normalize.tokens(name, memo)
+        return _Prepared(toks, self, memo) if toks else None
 
     def _query_keys(self, preps):
         keys = {}
@@ -862,8 +877,10 @@ class Index:
             row = rows[tid]
             if row is None:
                 mb, pb, lb = tok_b[tid]
-                for ma, pa, tla, tlb, i in q.bound:
+                for ma, tq, pa, tla, tlb, i in q.bound:
                     x = ma & mb
+                    if pop[x & 8191] + pop[x >> 13] < tq[lb]:
+                        continue
                     m = pop[x & 8191] + pop[x >> 13] + (pa if pa < pb else pb)
                     ta = tla[lb]
                     if m >= ta:

@@ -40,14 +40,18 @@ _ONE = [bytes((_c,)) for _c in range(256)]
 
 def _jaro_nd(a, b, la, lb, least=0):
     """Jaro of a and b as the fraction n / d (d == 0 when nothing matches, or when fewer
-    than ``least`` characters can match: the caller needs no value then).
-
-    For bytes (what the matcher passes), each character's match is found by bytearray.find
-    in its window at C speed, a matched byte of b being overwritten with 0 so that it is not
-    matched twice (a must hold no 0 byte; else, and for str, the loop of _jaro_nd_loop,
-    which gives the same result)."""
+    than ``least`` characters can match: the caller needs no value then). Bytes with no 0
+    byte in a go to _jaro_nd_bytes, the rest to _jaro_nd_loop: the same result."""
     if type(a) is not bytes or type(b) is not bytes or 0 in a:
         return _jaro_nd_loop(a, b, la, lb)
+    return _jaro_nd_bytes(a, b, la, lb, least)
+
+
+def _jaro_nd_bytes(a, b, la, lb, least):
+    """_jaro_nd for bytes, a with no 0 byte: each character's match is found by
+    bytearray.find in its window at C speed, a matched byte of b being overwritten with 0 so
+    that it is not matched twice. The matched characters are equal pairwise, so when their
+    places in b come in increasing order there is no transposition to count."""
     rng = (la if la > lb else lb) // 2 - 1
     if rng < 0:
         rng = 0
@@ -57,12 +61,17 @@ def _jaro_nd(a, b, la, lb, least=0):
     js = []                  # where they matched in b
     lo = -rng
     miss = la - least        # characters of a that may still find no match
+    last = -1
+    cross = False
     for c in a:
         j = bb.find(one[c], lo if lo > 0 else 0, lo + rng + rng + 1)
         if j >= 0:
             bb[j] = 0
             am.append(c)
             js.append(j)
+            if j < last:
+                cross = True
+            last = j
         else:
             miss -= 1
             if miss < 0:
@@ -71,15 +80,36 @@ def _jaro_nd(a, b, la, lb, least=0):
     m = len(js)
     if m == 0:
         return 0, 0
-    js.sort()
     t = 0
-    k = 0
-    for j in js:             # b's matched characters in order, against a's
-        if b[j] != am[k]:
-            t += 1
-        k += 1
-    t //= 2
+    if cross:
+        js.sort()
+        k = 0
+        for j in js:         # b's matched characters in order, against a's
+            if b[j] != am[k]:
+                t += 1
+            k += 1
+        t //= 2
     return m * m * (la + lb) + (m - t) * la * lb, 3 * la * lb * m
+
+
+def jw_bytes(a, b, least=0):
+    """jaro_winkler(a, b, least) for what the matcher passes: two different, non-empty
+    bytes, no 0 byte in a (the same value, without the checks)."""
+    la = len(a)
+    lb = len(b)
+    n, d = _jaro_nd_bytes(a, b, la, lb, least)
+    if d == 0:
+        return 0
+    if 10 * n < 7 * d:
+        return (20000 * n + d) // (2 * d)
+    lim = la if la < lb else lb
+    if lim > 4:
+        lim = 4
+    p = 0
+    while p < lim and a[p] == b[p]:
+        p += 1
+    num = n * (10 - p) + p * d
+    return (2000 * num + d) // (2 * d)
 
 
 def _jaro_nd_loop(a, b, la, lb):

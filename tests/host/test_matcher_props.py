@@ -16,6 +16,11 @@
 # (d) on the real OFAC SDN list (../shared/testdata, read in place): every sampled listed
 #     name finds its own entry at 1.0; the evaluation tool reaches its recall and precision
 #     floor on a small set.
+# (e) the fast paths against their definitions: normalize.fold's str.replace path against the
+#     character loop; similarity.spelling/phonetic against their rule tables; Jaro's
+#     bytearray.find matching against the pair loop; the index's rows, score bound and
+#     cut-off against _pair_sim and the full score; the postings of the real list against the
+#     blocking rules, and its search against scoring every candidate in full.
 import os
 import random
 import sys
@@ -24,7 +29,7 @@ import jellyfish
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from rapidfuzz import fuzz
 
-from compliance import matcher, normalize, similarity
+from compliance import entry, matcher, normalize, similarity
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SDN = os.path.join(REPO, "..", "shared", "testdata", "sanctions", "watchman", "test", "testdata")
@@ -176,3 +181,99 @@ def test_evaluation_floor():
     assert ours["recall"] >= 0.90, ours
     assert ours["precision"] >= 0.95, ours
     assert figs["systems"]["rapidfuzz_token_set"]["recall"] < ours["recall"]
+
+
+fold_text = st.text(alphabet=st.sampled_from(
+    list("abcXYZ019 .'`,-&()/\t\n\"#!?_;:[]{}+=*~^|<>@$%\\") + ["\x00", "\x7f", "é", "Ж",
+                                                                    "\u2019", "\u212a", "ß"]),
+    max_size=30)
+
+
+@settings(**SETTINGS)
+@given(fold_text)
+def test_fold_fast_path_equals_the_character_loop(text):
+    assert normalize.fold(text) == normalize.fold_chars(text)
+
+
+rule_text = st.text(alphabet="abcdeghijkloqstuwxyzhhcc\x01AX9", max_size=12)
+
+
+@settings(**SETTINGS)
+@given(rule_text)
+def test_spelling_and_phonetic_equal_their_tables(w):
+    assert similarity.spelling(w) == similarity.spelling_by_table(w)
+    assert similarity.phonetic(w) == similarity.phonetic_by_table(w)
+
+
+jaro_bytes = st.binary(min_size=1, max_size=14).map(lambda b: bytes(97 + c % 6 for c in b))
+
+
+@settings(**SETTINGS)
+@given(jaro_bytes, jaro_bytes, st.integers(min_value=0, max_value=14))
+def test_jaro_find_path_equals_the_loop(a, b, least):
+    la, lb = len(a), len(b)
+    want = similarity._jaro_nd_loop(a, b, la, lb)
+    assert similarity._jaro_nd(a, b, la, lb) == want
+    m = want[1] // (3 * la * lb) if want[1] else 0
+    got = similarity.jaro_winkler(a, b, least)
+    full = similarity.jaro_winkler(a, b)
+    assert got == full if (a == b or m >= least) else got in (0, full)
+    if a != b:
+        assert similarity.jw_bytes(a, b, least) == got
+
+
+def _check_shortcuts(ix, queries):
+    for name in queries:
+        qp = ix.prepare(name)
+        if qp is None:
+            continue
+        rows = [None] * len(ix.tok)
+        for nid in range(len(ix.names)):
+            tids = ix.names[nid][2]
+            ub = ix._bound(qp, tids, rows)
+            full = matcher._score(qp, tids, rows, ix, 0, True)[0]
+            assert ub >= full, (name, ix.names[nid][1])
+            for need in (8000, 9500):
+                got = matcher._score(qp, tids, rows, ix, need, False)[0]
+                assert got == full if full >= need else got < need
+        for tid in range(len(ix.tok)):
+            row = rows[tid]
+            for i in range(qp.n):
+                assert row[i] == matcher._pair_sim(
+                    qp.toks[i], ix.tok[tid], qp.raw[i], ix.tok_raw[tid], qp.keys[i],
+                    ix.tok_key[tid], qp.masks[i], ix.tok_mask[tid]), (name, ix.tok[tid])
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(name_words, min_size=1, max_size=8), st.lists(name_words, min_size=1,
+                                                               max_size=4))
+def test_rows_bound_and_cutoff_equal_their_definitions(listed, queries):
+    ents = [entry.Entry("t", str(i), entry.UNKNOWN, [" ".join(w)]) for i, w in
+            enumerate(listed)]
+    ix = matcher.Index(ents)
+    _check_shortcuts(ix, [" ".join(w) for w in queries] + [" ".join(listed[0])])
+
+
+def test_real_list_postings_and_search_equal_their_definitions():
+    from tests.portable.test_matcher import naive_postings
+    entries = _sdn_entries()
+    ix = matcher.Index(entries)
+    want = naive_postings(ix)
+    assert sorted(ix.postings) == sorted(want)
+    for k in want:
+        assert ix.posting(k) == want[k], k
+    rnd = random.Random(11)
+    for e in rnd.sample(entries, 60):
+        for name in (rnd.choice(e.names), rnd.choice(e.names)[::-1], e.names[0].lower()[1:]):
+            qp = ix.prepare(name)
+            if qp is None:
+                continue
+            best = {}
+            for nid in ix.candidates([qp], matcher.DEFAULT_CANDIDATES):
+                s = ix.score_name(qp, nid)[0]
+                ei = ix.names[nid][0]
+                if s >= 9000 and s > best.get(ei, -1):
+                    best[ei] = s
+            got = ix.search({"name": name}, 9000, limit=1000)
+            assert sorted((m["entry_id"], m["score"]) for m in got) == sorted(
+                (entries[ei].id, s) for ei, s in best.items()), name

@@ -343,3 +343,25 @@ def test_bound_and_cutoff_never_hide_a_score():
                     assert got == full, (name, nid, need)
                 else:
                     assert got < need, (name, nid, need)
+
+
+def test_letter_bound_tables():
+    lo = (2 * M.PHONETIC_LIFT_FROM - 1) * 3 - 20000
+    hi = (2 * M.FLOOR - 1) * 3 - 20000
+    for la in range(1, 25):
+        for pa in (0, 2):
+            ta, tb, tq = M._thr(la, pa)
+            for lb in range(1, 25):
+                for t, lim in ((ta, lo), (tb, hi)):
+                    ok = [m for m in range(min(la, lb) + 1)
+                          if 20000 * m * (la + lb) >= lim * la * lb]
+                    assert t[lb] == (ok[0] if ok else 99), (la, lb)
+                assert tq[lb] == ta[lb] - pa
+    saved = M._THR_MAX
+    M._THR_MAX = len(M._THR) + 3                # the cache stays bounded
+    try:
+        for pa in range(3, 12):
+            assert M._thr(7, pa)[2][7] == M._thr(7)[0][7] - pa
+        assert len(M._THR) == M._THR_MAX
+    finally:
+        M._THR_MAX = saved

@@ -139,6 +139,11 @@ def test_jaro_find_path_equals_the_loop():
             assert S._jaro_nd(a, b, len(a), len(b)) == S._jaro_nd_loop(a, b, len(a), len(b)), (
                 a, b)
     assert S.jaro_winkler("MARTHA", "MARHTA") == S.jaro_winkler(b"MARTHA", b"MARHTA")
+    for a in words:             # the matcher's entry point: different bytes, no 0 in a
+        for b in words:
+            if a != b and 0 not in a:
+                for least in (0, 2, 4):
+                    assert S.jw_bytes(a, b, least) == S.jaro_winkler(a, b, least), (a, b)
 
 
 def test_jaro_winkler_least_only_drops_values_below_it():
