@@ -34,6 +34,7 @@ class Cases:
         self.cases = {}          # id -> case dict
         self.by_transfer = {}    # transfer id -> case id, while the case is open
         self.of_transfer = {}    # transfer id -> case id, every case
+        self.of_reference = {}   # the held transfer's reference -> case id, every case
         self.next = 1
 
     def room(self):
@@ -80,6 +81,8 @@ class Cases:
             self.cases[c["id"]] = c
             self.by_transfer[c["transfer_id"]] = c["id"]
             self.of_transfer[c["transfer_id"]] = c["id"]
+            if c.get("reference"):
+                self.of_reference[c["reference"]] = c["id"]
             n = int(c["id"][1:])
             if n >= self.next:
                 self.next = n + 1
@@ -103,9 +106,13 @@ class Cases:
             raise CaseError(404, "case_not_found", "no case %s" % cid[:64], "id")
         return c
 
-    def case_of(self, transfer_id):
-        """The case (any state) that held ``transfer_id``, or None."""
-        return self.of_transfer.get(transfer_id)
+    def case_of(self, ev):
+        """The case (any state) that held the transfer ``ev`` retries (same id or
+        reference), or None."""
+        cid = self.of_transfer.get(ev.get("id")) if "id" in ev else None
+        if cid is None and ev.get("reference") is not None:
+            cid = self.of_reference.get(ev["reference"])
+        return cid
 
     def open_for(self, transfer_id):
         """The open case holding ``transfer_id``, or None."""
@@ -143,6 +150,7 @@ class Cases:
         self.cases = {}
         self.by_transfer = {}
         self.of_transfer = {}
+        self.of_reference = {}
         self.next = 1
         if not snap:
             return
@@ -150,5 +158,7 @@ class Cases:
         for c in snap["cases"]:
             self.cases[c["id"]] = c
             self.of_transfer[c["transfer_id"]] = c["id"]
+            if c.get("reference"):
+                self.of_reference[c["reference"]] = c["id"]
             if c["state"] == OPEN:
                 self.by_transfer[c["transfer_id"]] = c["id"]

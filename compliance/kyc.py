@@ -367,6 +367,10 @@ class Kyc:
         """The customer id holding the account, or None."""
         return self._links.get(account_id) if type(account_id) is str else None
 
+    def holders(self):
+        """How many accounts have a customer (0: nobody is onboarded)."""
+        return len(self._links)
+
     def customer_of(self, account_id):
         """The customer (a copy) holding the account, or None."""
         cid = self.holder(account_id)

@@ -264,6 +264,8 @@ class ComplianceService:
 
     async def admit(self, events, req):
         """A verdict per transfer: None, {"refuse": ...} or {"hold": case_id}."""
+        if not self.require_kyc and not self.kyc.holders() and not self.cases.cases:
+            return None          # no customer, no case: nothing to say (the ledger's own use)
         verdicts = [None] * len(events)
         any_verdict = False
         actor = _actor(req)
@@ -284,17 +286,14 @@ class ComplianceService:
                                    "by compliance case %s; a compliance officer releases or "
                                    "rejects it" % cid, "pending_id")}
             return None
-        prior = self._existing(ev)
-        if prior is not None:
-            # A retry of a transfer that exists: the engine answers it; one that was held is
-            # compared as the pending transfer it became.
-            cid = self.cases.case_of(prior["id"])
-            if cid is not None:
-                ev["flags"] = flags | acid.PENDING
-                ev["timeout"] = 0
-                ev.setdefault("id", prior["id"])
-                return {"hold": cid}
-            return None
+        cid = self.cases.case_of(ev)
+        if cid is not None and self.cases.get(cid)["state"] != cases.NOT_CREATED:
+            # A retry of a held transfer: compared as the pending transfer it became (the
+            # engine answers it: the same transfer, or 409 for another body).
+            ev["flags"] = flags | acid.PENDING
+            ev["timeout"] = 0
+            ev.setdefault("id", self.cases.get(cid)["transfer_id"])
+            return {"hold": cid}
         parties = []
         for side, field in (("debit", "debit_account_id"), ("credit", "credit_account_id")):
             aid = ev.get(field)
@@ -323,8 +322,8 @@ class ComplianceService:
             if found:
                 hits.append({"side": side, "account_id": aid, "customer_id": c["id"],
                              "name": c["name"], "matches": found[:3]})
-        if not hits:
-            return None
+        if not hits or self._existing(ev) is not None:
+            return None          # a retry of a transfer that went through: the engine answers
         await self._lock()
         try:
             if "id" not in ev:
@@ -362,10 +361,17 @@ class ComplianceService:
                                        "the transfer was not created: %s" % code)
                 except Exception as e:
                     self.log("compliance: case %s not closed: %s" % (v["hold"], e))
-            elif code == acid.OK:
+            elif code == acid.OK and self._monitored(events[i]):
                 done.append(events[i]["id"])
         if done:
-            self.sched.spawn(self._monitor(done), "aml")
+            self.sched.spawn(self._monitor(done), "aml", priority=process.PRIO_LOW)
+
+    def _monitored(self, ev):
+        """AML watches customers' accounts: a transfer with a KYC-linked account on a side."""
+        if not self.kyc.holders():
+            return False
+        return self.kyc.holder(ev.get("debit_account_id")) is not None or \
+            self.kyc.holder(ev.get("credit_account_id")) is not None
 
     # ---- AML monitoring --------------------------------------------------------------------
 
@@ -442,7 +448,7 @@ class ComplianceService:
                                   % ("post" if release else "void", c["transfer_id"], code),
                                   "id")
         if release and code == acid.OK:
-            self.sched.spawn(self._monitor([ev["id"]]), "aml")
+            self.sched.spawn(self._monitor([ev["id"]]), "aml", priority=process.PRIO_LOW)
         return await self._decide(cid, cases.RELEASED if release else cases.REJECTED, actor,
                                   note, ev["id"])
 

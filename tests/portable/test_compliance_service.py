@@ -290,3 +290,25 @@ def test_a_pep_match_shows_on_the_customer_and_does_not_hold_payments():
                                                  "amount": "3.00", "currency": "USD"}, 201,
                  key=teller)
     assert d["status"] == "committed"
+
+
+def test_a_held_transfer_that_fails_closes_its_case_and_a_retry_opens_a_new_one():
+    env = Env()
+    teller = env.principal("teller", "operator")
+    _setup_parties(env, teller)
+    env.call("POST", "/api/v1/accounts", {"id": "POOR", "currency": "USD",
+                                          "flags": ["debits_must_not_exceed_credits"]}, 201,
+             key=teller)
+    env.call("POST", "/api/v1/compliance/customers/alice/accounts", {"account_id": "POOR"},
+             key=teller)
+    body = {"from_account": "POOR", "to_account": "NW", "amount": "5.00", "currency": "USD",
+            "reference": "try-1"}
+    d = env.call("POST", "/api/v1/transaction", body, 422, key=teller)
+    assert d["error"]["code"] == "exceeds_credits", d
+    first = env.comp.cases.get("C00000001")
+    assert first["state"] == "not_created" and first["decided_by"] == "system", first
+    env.call("POST", "/api/v1/transaction", {"from_account": "ALICE", "to_account": "POOR",
+                                             "amount": "10.00", "currency": "USD"}, 201,
+             key=teller)
+    d = env.call("POST", "/api/v1/transaction", body, 202, key=teller)
+    assert d["case_id"] == "C00000002" and env.comp.cases.get("C00000002")["state"] == "open"
